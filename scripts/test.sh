@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Run the whole test suite. With --install, first install fnguard and the services its tests use
+# (what .ci/run does on a fresh machine).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [[ "${1:-}" == "--install" ]]; then
+  shift
+  python3 -m pip install --quiet --disable-pip-version-check -e '.[all]'
+fi
+python3 -m pytest tests "$@" 2>&1 | tail -n 200
+exit "${PIPESTATUS[0]}"

@@ -1,0 +1,1 @@
+"""Commands of the fnguard CLI, one module each."""

@@ -1,0 +1,1 @@
+"""Dependencies: lock-file parsers, the OSV database and version matching."""

@@ -1,0 +1,1 @@
+"""IAM: action catalog, policy matching and least-privilege generation."""
