@@ -13,7 +13,6 @@ from fnguard.model import App, Finding
 
 # Each module registers its rules and checks on import. Order is the report's default order.
 ANALYSIS_MODULES = (
-    "fnguard.analyze.loading",
     "fnguard.analyze.perimeter",
     "fnguard.analyze.permissions",
     "fnguard.analyze.dependencies",

@@ -1,0 +1,45 @@
+"""``fnguard scan PATH``: the public contract of DESIGN.md (formats, --output, --fail-on, exit codes)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from fnguard.model import SEVERITIES, InputError, severity_at_least
+from fnguard.output import write_output
+
+HELP = "scan a serverless app (serverless.yml, SAM or CloudFormation) and report findings"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", help="directory holding serverless.yml or template.yaml, or the template file")
+    parser.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    parser.add_argument("--output", "-o", help="write the report to this file instead of stdout")
+    parser.add_argument("--fail-on", choices=SEVERITIES, default="high",
+                        help="exit 1 when a finding is at or above this severity (default: high)")
+    parser.add_argument("--baseline", help="a previous JSON report: findings already in it are hidden and counted")
+    parser.add_argument("--db", dest="vuln_db", help="vulnerability database to use (default: bundled snapshot)")
+    parser.add_argument("--force", action="store_true", help="overwrite --output if it exists")
+
+
+def run(args: argparse.Namespace) -> int:
+    from fnguard.scan import scan_path
+
+    baseline = Path(args.baseline) if args.baseline else None
+    if baseline is not None and not baseline.is_file():
+        raise InputError(f"{baseline}: baseline report not found")
+    result = scan_path(args.path, baseline=baseline, vuln_db=args.vuln_db)
+    if args.format == "json":
+        from fnguard.report.json import render
+    elif args.format == "sarif":
+        from fnguard.report.sarif import render
+    else:
+        from fnguard.report.text import render
+    text = render(result)
+    write_output(text, args.output, force=args.force)
+    if args.format != "text" or args.output:
+        for warning in result.warnings:
+            sys.stderr.write(f"fnguard: warning: {warning}\n")
+    failing = any(severity_at_least(item.severity, args.fail_on) for item in result.findings)
+    return 1 if failing else 0
