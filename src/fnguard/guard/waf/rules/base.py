@@ -1,0 +1,82 @@
+"""What a WAF rule is: its identity (id, class, severity, paranoia) beside the check it runs.
+
+A rule is either a regular expression searched in one of the normalised forms of a value, or a
+small function for what a regular expression cannot say well (the SQL tokenizer, URL host
+parsing). Rules of one class share a *gate*: a cheap pattern that must match before any rule of
+the class runs, which keeps suspicious-but-benign values (URLs, user agents) cheap.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fnguard.guard.waf.detection import ATTACK_CLASSES, SEVERITIES
+from fnguard.guard.waf.forms import Forms
+
+Check = Callable[[Forms], "str | None"]
+"""A custom detector: returns the matched excerpt, or None."""
+
+FORMS = ("raw", "text", "sql", "path")
+"""raw: the value lower-cased; text: fully decoded and lower-cased; sql: text without SQL
+comments and with whitespace squeezed; path: text with backslashes as slashes."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One detection rule; ``rule_id`` never changes meaning once released."""
+
+    rule_id: str
+    attack_class: str
+    severity: str
+    paranoia: int
+    description: str
+    pattern: re.Pattern[str] | None = None
+    """Searched in each of ``forms``; patterns are written lower-case and backtracking-safe."""
+    check: Check | None = None
+    forms: tuple[str, ...] = ("text",)
+    on_keys: bool = False
+    """Also (or only, with ``on_values=False``) applied to mapping keys."""
+    on_values: bool = True
+
+    def __post_init__(self) -> None:
+        if self.attack_class not in ATTACK_CLASSES:
+            raise ValueError(f"{self.rule_id}: unknown class {self.attack_class}")
+        if self.severity not in SEVERITIES or not 1 <= self.paranoia <= 4:
+            raise ValueError(f"{self.rule_id}: bad severity or paranoia")
+        if (self.pattern is None) == (self.check is None):
+            raise ValueError(f"{self.rule_id}: needs exactly one of pattern or check")
+        if any(form not in FORMS for form in self.forms):
+            raise ValueError(f"{self.rule_id}: unknown form in {self.forms}")
+
+    def match(self, forms: Forms) -> str | None:
+        """The excerpt this rule matched in ``forms``, or None."""
+        if self.check is not None:
+            return self.check(forms)
+        assert self.pattern is not None
+        seen: set[str] = set()
+        for name in self.forms:
+            text = forms.get(name)
+            if text in seen:
+                continue
+            seen.add(text)
+            found = self.pattern.search(text)
+            if found is not None:
+                return forms.excerpt(name, found.start(), found.end())
+        return None
+
+
+@dataclass(frozen=True)
+class ClassRules:
+    """All rules of one attack class and the gate that must match before they run."""
+
+    attack_class: str
+    gate: re.Pattern[str] | None
+    """Searched in the ``text`` form (decoded, lower-cased); None means always run."""
+    rules: tuple[Rule, ...]
+
+
+def rx(pattern: str) -> re.Pattern[str]:
+    """Compile a rule pattern; rule patterns are lower-case and searched in lower-cased text."""
+    return re.compile(pattern, re.S)

@@ -1,0 +1,27 @@
+"""Remote file inclusion: an include-style parameter whose value is a remote URL, usually with a
+trailing ``?`` or ``%00`` to cut off the extension the application appends."""
+
+from __future__ import annotations
+
+import re
+
+from fnguard.guard.waf.rules.base import ClassRules, Rule, rx
+
+RULES = ClassRules(
+    "rfi",
+    re.compile(r"(?:https?|ftps?|php|data|expect|file|local_file):|\\\\"),
+    (
+        Rule("FGW-RFI-101", "rfi", "high", 1, "include-style parameter pointing at a remote URL",
+             pattern=rx(r"(?:\?|&|^|\[)[a-z0-9_\[\]\"'.-]{0,60}(?:path|root|dir|inc|include|file|page|lib|template|mod|module|conf|config|url|src|lang|folder|prefix|class|base|skin|theme|load|show|cat|view|doc|site|home|app|mgr|lm|menu|cmd)[a-z0-9_\]\[\"'.-]{0,40}=\s*(?:https?|ftps?)://"),
+             forms=("text",)),
+        Rule("FGW-RFI-102", "rfi", "high", 1, "remote URL ending in ? or NUL to truncate an appended extension",
+             pattern=rx(r"(?:https?|ftps?)://[^\s?#]{1,300}\?{1,3}$|(?:https?|ftps?)://[^\s]{1,300}(?:%00|\x00)$|(?:https?|ftps?)://[^\s?]{1,200}\.(?:txt|php|inc|jpg|gif|png)\?{1,3}(?:$|&)"),
+             forms=("raw", "text")),
+        Rule("FGW-RFI-103", "rfi", "high", 1, "remote script include (shell/c99/r57 names, UNC share)",
+             pattern=rx(r"(?:https?|ftps?)://[^\s]{1,200}/(?:shell|c99|r57|c100|b374k|wso|cmd|backdoor|evil|rfi)[a-z0-9_.-]{0,20}\.(?:txt|php|gif|jpg)|^\\\\[a-z0-9_.-]{1,100}\\[a-z0-9$_.-]{1,100}"),
+             forms=("text",)),
+        Rule("FGW-RFI-104", "rfi", "medium", 1, "local_file:// or data: URL as a value",
+             pattern=rx(r"^(?:local_file|netdoc|jar|mailto|tftp)://|^data:[a-z/+-]{0,40}(?:;base64)?,"),
+             forms=("text",)),
+    ),
+)

@@ -1,0 +1,130 @@
+"""Server-side request forgery: URLs that point the function at cloud metadata, the Lambda
+runtime API, loopback or private networks, in any host encoding, or use non-HTTP schemes."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from fnguard.guard.waf.forms import Forms
+from fnguard.guard.waf.rules.base import ClassRules, Rule, rx
+
+_URL = re.compile(
+    r"(?:\b([a-z][a-z0-9+.-]{1,15}):/{0,3}|(?:^|[\s\"'=(@])//|^)"
+    r"(?:[^/@\s?#]{0,80}@)?"
+    r"(\[[0-9a-f:.%a-z]{2,60}\]|[^/:?#\s\\\"'<>@]{1,255})"
+    r"(?::(\d{1,6}))?"
+)
+_DNS_REBIND = re.compile(
+    r"(?:^|\.)(?:\d{1,3}[.-]\d{1,3}[.-]\d{1,3}[.-]\d{1,3}|[0-9a-f]{8})\.(?:nip\.io|xip\.io|sslip\.io|xip\.name|nip\.direct|traefik\.me|1u\.ms|rbndr\.us|localtest\.me|lvh\.me|vcap\.me)$"
+    r"|(?:^|\.)(?:localtest\.me|lvh\.me|vcap\.me|localhost\.direct|spoofed\.burpcollaborator\.net|127\.0\.0\.1\.[a-z]{2,})$"
+)
+_METADATA_HOSTS = {
+    "169.254.169.254", "169.254.170.2", "169.254.170.23", "metadata.google.internal", "metadata",
+    "metadata.goog", "instance-data", "instance-data.ec2.internal", "100.100.100.200",
+    "metadata.packet.net", "metadata.azure.com", "169.254.169.253", "192.0.0.192", "fd00:ec2::254",
+}
+_LAMBDA_PORTS = {"9001", "9000", "2773", "2772", "4243"}
+
+
+def _ipv4_loose(host: str) -> ipaddress.IPv4Address | None:
+    """Parse the way inet_aton and browsers do: 1-4 parts, each decimal, 0x-hex or 0-octal."""
+    parts = host.rstrip(".").split(".")
+    if not 1 <= len(parts) <= 4:
+        return None
+    values: list[int] = []
+    for part in parts:
+        try:
+            if part.startswith("0x"):
+                values.append(int(part[2:] or "0", 16))
+            elif len(part) > 1 and part.startswith("0"):
+                values.append(int(part, 8))
+            else:
+                values.append(int(part, 10))
+        except ValueError:
+            return None
+    *head, last = values
+    if any(v > 255 for v in head) or last >= 256 ** (5 - len(values)):
+        return None
+    number = 0
+    for v in head:
+        number = number * 256 + v
+    number = number * 256 ** (5 - len(values)) + last
+    return ipaddress.IPv4Address(number)
+
+
+def _internal_ip(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address):
+        mapped = address.ipv4_mapped or address.sixtofour
+        if mapped is None and address.packed[:12] == bytes(12) and int(address) > 1:
+            mapped = ipaddress.IPv4Address(address.packed[12:])  # deprecated IPv4-compatible form
+        if mapped is not None:
+            return _internal_ip(mapped)
+    return address.is_private or address.is_loopback or address.is_link_local or address.is_unspecified or address.is_reserved
+
+
+def _classify(host: str) -> str | None:
+    """Why this host is a forgery target, or None."""
+    host = host.strip().rstrip(".")
+    if host in _METADATA_HOSTS:
+        return "metadata"
+    if host.startswith("["):
+        inner = host[1:-1].split("%")[0]
+        try:
+            return "internal" if _internal_ip(ipaddress.IPv6Address(inner)) else None
+        except ValueError:
+            return None
+    if host == "localhost" or host.endswith(".localhost") or host.endswith(".internal") and "metadata" in host:
+        return "internal"
+    if _DNS_REBIND.search(host):
+        return "rebind"
+    if host[:1].isdigit() or host.startswith("0x"):
+        address = _ipv4_loose(host)
+        if address is not None:
+            if str(address) in _METADATA_HOSTS:
+                return "metadata"
+            return "internal" if _internal_ip(address) else None
+    return None
+
+
+def _internal_url(forms: Forms) -> str | None:
+    text = forms.get("text")
+    if ":" not in text and "//" not in text and not text.startswith("localhost"):
+        return None
+    for found in _URL.finditer(text):
+        scheme = found.group(1)
+        if scheme is None and found.start() > 0 and not text.startswith("//", found.start(2) - 2):
+            continue
+        if scheme is not None and scheme not in ("http", "https", "ftp", "gopher", "dict", "ldap", "tftp", "sftp",
+                                                 "ws", "wss", "file", "local_file", "netdoc", "jar", "smb", "redis",
+                                                 "mysql", "telnet", "ssh", "rtsp", "imap", "pop3", "smtp", "ldaps"):
+            continue
+        reason = _classify(found.group(2))
+        if reason is not None:
+            return text[found.start(): found.end() + 60]
+    return None
+
+
+RULES = ClassRules(
+    "ssrf",
+    re.compile(r":|//|localhost|metadata|instance-data"),
+    (
+        Rule("FGW-SSRF-101", "ssrf", "critical", 1, "cloud instance metadata endpoint (AWS/GCP/Azure/Alibaba/ECS)",
+             pattern=rx(r"169\.254\.169\.254|169\.254\.170\.2\b|fd00:ec2::254|metadata\.google\.internal|/computemetadata/v1|/latest/(?:meta-data|user-data|dynamic|api/token)|\binstance-data\b|100\.100\.100\.200|metadata\.azure\.com|/metadata/(?:instance|identity)\b|\$aws_container_credentials_relative_uri|/v2/credentials/"),
+             forms=("text",)),
+        Rule("FGW-SSRF-102", "ssrf", "critical", 1, "Lambda runtime or extensions API (credentials, next invocation)",
+             pattern=rx(r"/20(?:18-06-01/runtime|20-01-01/(?:extension|telemetry)|20-08-15/logs|22-07-01/telemetry)/|aws_lambda_runtime_api|(?:127\.0\.0\.1|localhost|0\.0\.0\.0|\[::1?\]|0177\.0{0,3}\.0{0,3}\.0{0,2}1|2130706433):(?:9001|2773)\b"),
+             forms=("text",)),
+        Rule("FGW-SSRF-103", "ssrf", "high", 1, "URL whose host is loopback, private, link-local or metadata in any encoding",
+             check=_internal_url),
+        Rule("FGW-SSRF-104", "ssrf", "high", 1, "non-HTTP scheme that can reach internal services (gopher, dict, ldap, tftp...)",
+             pattern=rx(r"(?:^|[^a-z0-9+.-])(?:gopher|dict|ldap|ldaps|tftp|sftp|jar|netdoc|local_file|redis|smb|telnet|rtsp|fastcgi)://|(?:^|[^a-z])jar:(?:https?|file):"),
+             forms=("text",)),
+        Rule("FGW-SSRF-105", "ssrf", "high", 1, "bare loopback host with port or path",
+             pattern=rx(r"^(?:localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|0\.0\.0\.0|\[::1?\])(?::\d{1,5})?(?:/|$)"),
+             forms=("text",)),
+        Rule("FGW-SSRF-106", "ssrf", "high", 1, "URL parser confusion (userinfo/fragment host tricks) towards an internal host",
+             pattern=rx(r"https?://[^/\s]{0,80}[#@\\][^/\s]{0,40}@?(?:127\.|localhost|0\.0\.0\.0|169\.254\.|\[::)"),
+             forms=("text",)),
+    ),
+)

@@ -1,0 +1,57 @@
+"""Cross-site scripting: script-capable tags, event-handler attributes, script URLs, attribute
+break-outs and CSS expressions, after entity/percent/escape decoding."""
+
+from __future__ import annotations
+
+import re
+
+from fnguard.guard.waf.forms import Forms
+from fnguard.guard.waf.rules.base import ClassRules, Rule, rx
+
+_EVENT = r"on(?:[a-z]{3,40})"
+_SCRIPT_URL = re.compile(r"(?:j[\s\x00-\x1f]*a[\s\x00-\x1f]*v[\s\x00-\x1f]*a|v[\s\x00-\x1f]*b|l[\s\x00-\x1f]*i[\s\x00-\x1f]*v[\s\x00-\x1f]*e)[\s\x00-\x1f]*s[\s\x00-\x1f]*c[\s\x00-\x1f]*r[\s\x00-\x1f]*i[\s\x00-\x1f]*p[\s\x00-\x1f]*t[\s\x00-\x1f]*:")
+_JS_CALLISH = re.compile(
+    r"(?:alert|prompt|confirm|eval|settimeout|setinterval|fetch|atob|print|write(?:ln)?|open|import|\[|\(|`|document\.|window\.|location|top\[|self\[|this\[|parent\[|/\*|void\b|\{|\$|string\.fromcharcode|[a-z_]{1,20}\s*\()"
+)
+
+
+def _script_url(forms: Forms) -> str | None:
+    """A javascript:/vbscript: URL whose body does something, in an attribute or on its own."""
+    text = forms.get("text")
+    if "script" not in text and ":" not in text:
+        return None
+    for found in _SCRIPT_URL.finditer(text):
+        rest = text[found.end(): found.end() + 200]
+        if _JS_CALLISH.search(rest) or found.start() == 0 or text[found.start() - 1] in "\"'=`(":
+            return text[found.start(): found.end() + 40]
+    return None
+
+
+RULES = ClassRules(
+    "xss",
+    re.compile(r"<|script|on[a-z]{3,40}\s*=|expression\s*\(|@import|alert|prompt|confirm|document\.|fromcharcode|-moz-binding|srcdoc"),
+    (
+        Rule("FGW-XSS-101", "xss", "critical", 1, "script element or script-capable tag",
+             pattern=rx(r"<\s*/?\s*(?:script|iframe|frame|frameset|object|embed|applet|meta|base|link|svg|math|isindex|xss|xml|import|template|portal|noscript|listing|xmp|plaintext|noembed|animate|set|handler|layer|ilayer|bgsound|style)\b[^<]{0,40}?(?:[\s/>]|$)"),
+             forms=("text",)),
+        Rule("FGW-XSS-102", "xss", "critical", 1, "HTML tag with an event-handler attribute",
+             pattern=rx(rf"<[a-z!?/][^>]{{0,400}}?[\s/\"'`;]{_EVENT}[\s\x00-\x1f]*="), forms=("text", "raw")),
+        Rule("FGW-XSS-103", "xss", "critical", 1, "javascript:/vbscript: URL",
+             check=_script_url),
+        Rule("FGW-XSS-104", "xss", "high", 1, "attribute break-out into an event handler or new tag",
+             pattern=rx(rf"[\"'`][^<>\"'`]{{0,40}}?[\s/]{_EVENT}\s*=\s*[\"'`]?[^\s\"'`]{{0,40}}?(?:\(|`|alert|prompt|confirm|eval|location|document|window|this\.)|[\"'`]\s*/?\s*>\s*<\s*[a-z!/]"),
+             forms=("text",)),
+        Rule("FGW-XSS-105", "xss", "high", 1, "HTML tag with script-bearing attribute (src/href/data/action/formaction with script or data URL)",
+             pattern=rx(r"<[a-z][^>]{0,300}?\b(?:src|href|data|action|formaction|xlink:href|background|dynsrc|lowsrc|poster|srcdoc|code|codebase|value|to|from|values)\s*=\s*[\"'`]?\s*(?:data:\s*(?:text/html|image/svg|application/(?:x-)?(?:javascript|xhtml)|text/javascript)|&#|[\"']?\s*#|javascript|vbscript)|<[a-z][^>]{0,300}?\bsrcdoc\s*="),
+             forms=("text",)),
+        Rule("FGW-XSS-106", "xss", "high", 1, "CSS expression(), behaviour or binding",
+             pattern=rx(r"expression\s*\(|-moz-binding\s*:|behavior\s*:\s*url|@import\s*[\"'(]|url\s*\(\s*[\"']?\s*(?:javascript|vbscript|data):"),
+             forms=("text",)),
+        Rule("FGW-XSS-107", "xss", "high", 1, "JavaScript sink call (alert/prompt/confirm, document.cookie) in markup or script context",
+             pattern=rx(r"(?:^|[\s;(\"'`>=}+-])(?:alert|prompt|confirm)\s*(?:\(|`|&#40|\.call|\.apply)|document\s*\.\s*(?:cookie|domain|write(?:ln)?\s*\(|location)|string\s*\.\s*fromcharcode\s*\(|window\s*\[\s*[\"'`]|top\s*\[\s*[\"'`]|\bself\s*\[\s*[\"'`]"),
+             forms=("text",)),
+        Rule("FGW-XSS-108", "xss", "high", 1, "unclosed or malformed tag opening with an event handler",
+             pattern=rx(rf"<[a-z0-9]{{1,20}}[\s/\x00-\x1f][^<]{{0,200}}?{_EVENT}[\s\x00-\x1f]*=|<[a-z0-9:]{{1,20}}[^<>]{{0,200}}?/{_EVENT}="),
+             forms=("text",)),
+    ),
+)
