@@ -208,6 +208,65 @@ def build_boto3(map_doc: dict[str, Any], catalog: dict[str, Any]) -> tuple[dict[
     return out, problems
 
 
+def _resource_type(raw: dict[str, Any]) -> dict[str, Any]:
+    """One boto3 resource type (or the service resource): methods → client operations."""
+    doc: dict[str, Any] = {"identifiers": [i["name"] for i in raw.get("identifiers", [])]}
+    params: dict[str, str] = {}
+    actions: dict[str, str] = {}
+    for name, action in raw.get("actions", {}).items():
+        actions[xform_name(name)] = action["request"]["operation"]
+        for p in action["request"].get("params", []):
+            if p.get("source") == "identifier" and "[" not in p["target"]:
+                params.setdefault(p["name"], p["target"])
+    for name, action in raw.get("batchActions", {}).items():
+        actions[xform_name(name)] = action["request"]["operation"]
+    if "load" in raw:
+        actions["load"] = actions["reload"] = raw["load"]["request"]["operation"]
+        for p in raw["load"]["request"].get("params", []):
+            if p.get("source") == "identifier":
+                params.setdefault(p["name"], p["target"])
+    doc["actions"] = actions
+    doc["params"] = params
+    doc["has"] = {name: ref["resource"]["type"] for name, ref in raw.get("has", {}).items()}
+    doc["many"] = {
+        xform_name(name): [ref["request"]["operation"], ref["resource"]["type"]]
+        for name, ref in raw.get("hasMany", {}).items()
+    }
+    doc["waiters"] = {f"wait_until_{xform_name(name)}": w["waiterName"] for name, w in raw.get("waiters", {}).items()}
+    return doc
+
+
+def build_resources() -> dict[str, Any]:
+    """boto3's resource models (s3, dynamodb, sqs, sns, iam...) reduced to method → operation."""
+    try:
+        import boto3
+    except ImportError:
+        return {}
+    out: dict[str, Any] = {}
+    for path in sorted((Path(boto3.__file__).parent / "data").glob("*/*/resources-1.json")):
+        raw = json.loads(path.read_text())
+        service = path.parent.parent.name
+        out[service] = {
+            "service": _resource_type(raw.get("service", {})),
+            "types": {name: _resource_type(r) for name, r in raw.get("resources", {}).items()},
+        }
+    return out
+
+
+def build_waiters() -> dict[str, dict[str, str]]:
+    """waiter name (snake case, as get_waiter takes it) → the method it polls, per service."""
+    session = botocore.session.get_session()
+    out: dict[str, dict[str, str]] = {}
+    for service in session.get_available_services():
+        try:
+            model = session.get_waiter_model(service)
+        except Exception:  # noqa: BLE001 - most services have no waiters
+            continue
+        out[service] = {xform_name(n): xform_name(model.get_waiter(n).operation) for n in model.waiter_names}
+        out[service].update({n: xform_name(model.get_waiter(n).operation) for n in model.waiter_names})
+    return out
+
+
 def build_risky(shared: Path) -> dict[str, Any]:
     raw = json.loads((shared / "risky_actions.json").read_text())
     return {
@@ -237,6 +296,8 @@ def main(argv: list[str]) -> int:
         "_source": "iann0036/iam-dataset map.json @ e06c7e62 (2023-01-01, MIT), keyed by botocore "
                    f"{botocore.__version__} names, corrected by scripts/build_iam_data.py",
         "services": boto3_doc,
+        "resources": build_resources(),
+        "waiters": build_waiters(),
     })
     (OUT / "risky.json").write_text(json.dumps(build_risky(shared), indent=1, sort_keys=True) + "\n")
     print(f"catalogue: {sum(len(s['actions']) for s in catalog.values())} actions "
