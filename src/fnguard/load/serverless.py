@@ -1,0 +1,625 @@
+"""Serverless Framework (v3 and v4) ``serverless.yml`` → :class:`fnguard.model.App`.
+
+The framework turns ``provider:`` and ``functions:`` into CloudFormation at deploy time; fnguard
+reads them as written, after resolving variables offline (:mod:`fnguard.load.sls_variables`),
+and models what the framework would create: one shared execution role
+(``IamRoleLambdaExecution``) unless a function brings its own (``role:``, or per-function
+``iamRoleStatements`` from serverless-iam-roles-per-function), the log and event-source
+permissions the framework adds to it, and the triggers of each event
+(:mod:`fnguard.load.sls_events`). The ``resources:`` section is plain CloudFormation and goes
+through the CloudFormation loader's resolver; framework names (``<Name>LambdaFunction``) let its
+permissions, subscriptions and mappings be recognised as triggers of our functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from fnguard.load.handlers import handler_file
+from fnguard.load.sls_events import EventContext, read_events, source_text
+from fnguard.load.sls_variables import Options, resolve_document
+from fnguard.load.yamlsource import line_of
+from fnguard.model import App, Function, InputError, Location, Resource, Statement, Trigger
+
+FORMAT = "serverless"
+DEFAULT_ROLE = "IamRoleLambdaExecution"
+DEFAULT_MEMORY = 1024
+DEFAULT_TIMEOUT = 6
+VPC_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+_SQS_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
+_DYNAMODB_STREAM_ACTIONS = ("dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream",
+                            "dynamodb:ListStreams")
+_KINESIS_ACTIONS = ("kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:DescribeStream",
+                    "kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:ListStreams")
+
+try:  # written in parallel by the CloudFormation loader's author
+    from fnguard.load.cloudformation import resources_from_template as _cfn_resources
+except ImportError:  # pragma: no cover - only while that module does not exist yet
+    _cfn_resources = None  # type: ignore[assignment]
+try:
+    from fnguard.load.cloudformation import statements_from_policy_document as _cfn_statements
+except ImportError:  # pragma: no cover
+    _cfn_statements = None  # type: ignore[assignment]
+
+
+def function_logical_id(name: str) -> str:
+    """The CloudFormation logical id the framework gives a function (``my-fn`` → ``MyDashfnLambdaFunction``)."""
+    normalized = name.replace("-", "Dash").replace("_", "Underscore")
+    return normalized[:1].upper() + normalized[1:] + "LambdaFunction"
+
+
+def load(path: Path, document: Any, *, options: Options | None = None) -> App:
+    """Read one serverless.yml (already parsed with lines) into the model."""
+    path = Path(path)
+    if not isinstance(document, Mapping):
+        raise InputError(f"{path}: not a serverless.yml: the document is not a mapping")
+    _check_provider(path, document.get("provider"))
+    resolved, notes, resolver = resolve_document(document, path, options)
+    warnings: list[str] = list(notes)
+    file = str(path)
+    root = path.parent.resolve()
+    provider = _provider(resolved.get("provider"))
+    region, stage = resolver.region, resolver.stage
+    service = _service_name(resolved.get("service"), path)
+
+    template = _template(resolved.get("resources"), file, warnings)
+    raw_resources = template.get("Resources", {})
+    resources = _resources(template, path, region, warnings)
+
+    definitions = _function_definitions(resolved, file, warnings)
+    names = frozenset(definitions)
+    logical_ids = {function_logical_id(name): name for name in names}
+    connect_auth = _websocket_connect_auth(definitions)
+    shared = _provider_role(provider, raw_resources, file, warnings)
+
+    functions: list[Function] = []
+    for name, (settings, line) in definitions.items():
+        context = EventContext(file=file, function=name, provider=provider, resources=raw_resources,
+                               function_names=names, websocket_connect_auth=connect_auth)
+        functions.append(_function(name, settings, line, context, provider, shared, raw_resources, root,
+                                   service, stage, region))
+        warnings.extend(context.warnings)
+    functions = _attach_resource_triggers(functions, raw_resources, logical_ids, file)
+    functions = _share_roles(functions)
+    return App(
+        name=service,
+        source=file,
+        format=FORMAT,
+        root=str(root),
+        functions=tuple(functions),
+        resources=resources,
+        region=region,
+        warnings=tuple(warnings),
+    )
+
+
+# -- document shape ----------------------------------------------------------------------
+
+
+def _check_provider(path: Path, provider: Any) -> None:
+    name = provider.get("name", "aws") if isinstance(provider, Mapping) else provider
+    if name is not None and str(name).lower() != "aws":
+        raise InputError(f"{path}: provider '{name}' is not AWS; fnguard reads AWS Lambda apps only")
+
+
+def _provider(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {"name": value or "aws"}
+
+
+def _service_name(value: Any, path: Path) -> str:
+    if isinstance(value, Mapping):
+        value = value.get("name")
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return path.parent.name
+
+
+def _template(value: Any, file: str, warnings: list[str]) -> dict[str, Any]:
+    """``resources:`` as one CloudFormation template (it may be a list of fragments)."""
+    fragments = value if isinstance(value, list) else [value] if value is not None else []
+    template: dict[str, Any] = {}
+    for fragment in fragments:
+        if not isinstance(fragment, Mapping):
+            warnings.append(f"warning: {file}:{line_of(value) or ''}: resources: entry is not a mapping; ignored")
+            continue
+        for section, body in fragment.items():
+            if isinstance(body, Mapping):
+                merged = template.setdefault(section, {})
+                if isinstance(merged, dict):
+                    merged.update(body)
+            else:
+                template[section] = body
+    return template
+
+
+def _resources(template: Mapping[str, Any], path: Path, region: str, warnings: list[str]) -> dict[str, Resource]:
+    """Resolved resources via the CloudFormation loader; raw ones if it is unavailable or fails."""
+    raw = template.get("Resources")
+    if not isinstance(raw, Mapping) or not raw:
+        return {}
+    if _cfn_resources is not None:
+        try:
+            resources, notes = _cfn_resources(template, path, region=region)
+            warnings.extend(notes)
+            return dict(resources)
+        except InputError as exc:
+            warnings.append(f"warning: {exc}")
+    resources = {}
+    for logical_id, body in raw.items():
+        if not isinstance(body, Mapping):
+            continue
+        properties = body.get("Properties")
+        resources[str(logical_id)] = Resource(
+            logical_id=str(logical_id), type=str(body.get("Type", "")),
+            properties=properties if isinstance(properties, Mapping) else {},
+            location=Location(str(path), line_of(raw, logical_id)),
+        )
+    return resources
+
+
+def _function_definitions(
+    document: Mapping[str, Any], file: str, warnings: list[str]
+) -> dict[str, tuple[Mapping[str, Any], int | None]]:
+    """``functions:`` (a mapping, or a list of mappings from ``${file()}``) plus Lift queue workers."""
+    value = document.get("functions")
+    blocks = value if isinstance(value, list) else [value] if value is not None else []
+    result: dict[str, tuple[Mapping[str, Any], int | None]] = {}
+    for block in blocks:
+        if not isinstance(block, Mapping):
+            warnings.append(f"warning: {file}:{line_of(value) or ''}: functions: is not a mapping; ignored")
+            continue
+        for name, settings in block.items():
+            line = line_of(block, name)
+            if not isinstance(settings, Mapping):
+                warnings.append(f"warning: {file}:{line}: function {name}: definition is not a mapping; ignored")
+                continue
+            result[str(name)] = (settings, line)
+    constructs = document.get("constructs")
+    if isinstance(constructs, Mapping):
+        for construct_id, spec in constructs.items():
+            if isinstance(spec, Mapping) and spec.get("type") == "queue" and isinstance(spec.get("worker"), Mapping):
+                worker = dict(spec["worker"])
+                event: dict[str, Any] = {"arn": f"construct:{construct_id}", "batchSize": spec.get("batchSize", 1)}
+                if "maxBatchingWindow" in spec:
+                    event["maximumBatchingWindow"] = spec["maxBatchingWindow"]
+                worker["events"] = list(worker.get("events") or []) + [{"sqs": event}]
+                worker["_construct"] = str(construct_id)
+                result[f"{construct_id}Worker"] = (worker, line_of(spec, "worker") or line_of(constructs, construct_id))
+    return result
+
+
+def _websocket_connect_auth(definitions: Mapping[str, tuple[Mapping[str, Any], int | None]]) -> str | None:
+    """An authorizer on ``$connect`` guards every route of the connection it accepts."""
+    for settings, _line in definitions.values():
+        for event in settings.get("events") or []:
+            body = event.get("websocket") if isinstance(event, Mapping) else None
+            if isinstance(body, Mapping) and body.get("route") == "$connect" and body.get("authorizer"):
+                return "iam" if str(body["authorizer"]).lower() == "aws_iam" else "lambda"
+    return None
+
+
+# -- IAM -----------------------------------------------------------------------------------
+
+
+class _Role:
+    """The role a set of functions runs with, as far as serverless.yml tells."""
+
+    def __init__(self, key: str | None, statements: list[Statement], managed: list[str], known: bool) -> None:
+        self.key = key
+        self.statements = statements
+        self.managed = managed
+        self.known = known
+
+
+def _provider_role(provider: Mapping[str, Any], resources: Mapping[str, Any], file: str,
+                   warnings: list[str]) -> _Role:
+    """The shared role: the framework's own (statements known) or an external one (unknown)."""
+    iam = provider.get("iam") if isinstance(provider.get("iam"), Mapping) else {}
+    role = iam.get("role") if isinstance(iam, Mapping) else None
+    external: Any = provider.get("role")
+    if isinstance(role, str) or isinstance(role, Mapping) and any(k == "Ref" or k.startswith("Fn::") for k in role):
+        external = role
+    if external is not None:
+        return _external_role(external, resources, file, line_of(provider, "iam" if role is not None else "role"),
+                              "provider", warnings)
+    statements: list[Statement] = []
+    if isinstance(role, Mapping) and role.get("statements") is not None:
+        statements += _statements(role["statements"], "inline:provider.iam.role.statements", file,
+                                  line_of(role, "statements"))
+    if provider.get("iamRoleStatements") is not None:
+        statements += _statements(provider["iamRoleStatements"], "inline:provider.iamRoleStatements", file,
+                                  line_of(provider, "iamRoleStatements"))
+    managed: list[str] = []
+    for value in (role.get("managedPolicies") if isinstance(role, Mapping) else None,
+                  provider.get("iamManagedPolicies")):
+        managed += [_arn_text(item) for item in (value or []) if item is not None] if isinstance(value, list) else []
+    statements += _attached_policies(DEFAULT_ROLE, resources, file)
+    return _Role(DEFAULT_ROLE, statements, managed, known=True)
+
+
+def _external_role(value: Any, resources: Mapping[str, Any], file: str, line: int | None, owner: str,
+                   warnings: list[str]) -> _Role:
+    """``role:`` naming a role of ``resources:`` (statements read) or one made elsewhere (unknown)."""
+    logical_id = _role_logical_id(value, resources)
+    if logical_id is not None:
+        body = resources[logical_id]
+        properties = body.get("Properties") if isinstance(body, Mapping) else None
+        properties = properties if isinstance(properties, Mapping) else {}
+        statements: list[Statement] = []
+        for policy in properties.get("Policies") or []:
+            if isinstance(policy, Mapping) and isinstance(policy.get("PolicyDocument"), Mapping):
+                statements += _document_statements(
+                    policy["PolicyDocument"], f"inline:{source_text(policy.get('PolicyName')) or logical_id}",
+                    Location(file, line_of(policy)))
+        statements += _attached_policies(logical_id, resources, file)
+        managed = [_arn_text(item) for item in properties.get("ManagedPolicyArns") or []]
+        return _Role(logical_id, statements, managed, known=True)
+    text = source_text(value) or str(value)
+    where = f"{file}:{line}" if line else file
+    warnings.append(f"warning: {where}: {owner} uses role {text} defined outside this app; "
+                    "its permissions are unknown")
+    return _Role(text, [], [], known=False)
+
+
+def _role_logical_id(value: Any, resources: Mapping[str, Any]) -> str | None:
+    candidate: Any = value
+    if isinstance(value, Mapping):
+        if "Ref" in value:
+            candidate = value["Ref"]
+        elif "Fn::GetAtt" in value:
+            inner = value["Fn::GetAtt"]
+            candidate = inner[0] if isinstance(inner, list) and inner else str(inner).split(".", 1)[0]
+    if isinstance(candidate, str) and candidate in resources:
+        body = resources[candidate]
+        if isinstance(body, Mapping) and body.get("Type") == "AWS::IAM::Role":
+            return candidate
+    return None
+
+
+def _attached_policies(role_id: str, resources: Mapping[str, Any], file: str) -> list[Statement]:
+    """AWS::IAM::Policy / ManagedPolicy resources that attach to ``role_id`` by Ref or name."""
+    statements: list[Statement] = []
+    for logical_id, body in resources.items():
+        if not isinstance(body, Mapping) or body.get("Type") not in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            continue
+        properties = body.get("Properties") if isinstance(body.get("Properties"), Mapping) else {}
+        roles = properties.get("Roles") or []
+        if any((r.get("Ref") if isinstance(r, Mapping) else r) == role_id for r in roles):
+            document = properties.get("PolicyDocument")
+            if isinstance(document, Mapping):
+                statements += _document_statements(document, f"inline:{logical_id}",
+                                                    Location(file, line_of(resources, logical_id)))
+    return statements
+
+
+def _statements(value: Any, source: str, file: str, line: int | None) -> list[Statement]:
+    if isinstance(value, Mapping):
+        value = [value]
+    if not isinstance(value, list):
+        return []
+    return _document_statements({"Version": "2012-10-17", "Statement": value}, source, Location(file, line))
+
+
+def _document_statements(document: Mapping[str, Any], source: str, location: Location) -> list[Statement]:
+    """Policy document → statements, through the CloudFormation loader's reader when present."""
+    if _cfn_statements is not None:
+        return list(_cfn_statements(document, source, location))
+    raw = document.get("Statement")
+    items = raw if isinstance(raw, list) else [raw] if isinstance(raw, Mapping) else []
+    result = []
+    for item in items:
+        if not isinstance(item, Mapping):
+            continue
+        result.append(Statement(
+            effect=str(item.get("Effect", "Allow")),
+            actions=_tuple(item.get("Action")),
+            not_actions=_tuple(item.get("NotAction")),
+            resources=_tuple(item.get("Resource")),
+            not_resources=_tuple(item.get("NotResource")),
+            conditions=dict(item.get("Condition") or {}),
+            source=source,
+            location=Location(location.file, line_of(item) or location.line),
+        ))
+    return result
+
+
+def _tuple(value: Any) -> tuple[Any, ...]:
+    """Actions/resources as a tuple; intrinsic dicts are kept whole for later analyses."""
+    if value is None:
+        return ()
+    if isinstance(value, list):
+        return tuple(value)
+    return (value,)
+
+
+def _arn_text(value: Any) -> str:
+    """A managed-policy ARN; the common ``Fn::Join``/``Fn::Sub`` spellings of ``arn:${AWS::Partition}``."""
+    if isinstance(value, str):
+        return value.replace("${AWS::Partition}", "aws")
+    if isinstance(value, Mapping) and "Fn::Sub" in value and isinstance(value["Fn::Sub"], str):
+        return value["Fn::Sub"].replace("${AWS::Partition}", "aws")
+    if isinstance(value, Mapping) and "Fn::Join" in value:
+        separator, parts = (value["Fn::Join"] + [None, None])[:2] if isinstance(value["Fn::Join"], list) else ("", [])
+        if isinstance(parts, list):
+            texts = ["aws" if isinstance(p, Mapping) and p.get("Ref") == "AWS::Partition" else source_text(p) or ""
+                     for p in parts]
+            return str(separator or "").join(texts)
+    return source_text(value) or str(value)
+
+
+def _framework_statements(service: str, stage: str, region: str, triggers: list[Trigger], file: str,
+                          line: int | None) -> list[Statement]:
+    """What the framework adds to a role it makes: log writing and event-source polling."""
+    location = Location(file, line)
+    group = f"arn:aws:logs:{region}:*:log-group:/aws/lambda/{service}-{stage}*"
+    statements = [
+        Statement(actions=("logs:CreateLogStream", "logs:CreateLogGroup", "logs:TagResource"),
+                  resources=(f"{group}:*",), source="framework:logs", location=location),
+        Statement(actions=("logs:PutLogEvents",), resources=(f"{group}:*:*",), source="framework:logs",
+                  location=location),
+    ]
+    for trigger in triggers:
+        actions = {"sqs": _SQS_ACTIONS, "dynamodb": _DYNAMODB_STREAM_ACTIONS, "kinesis": _KINESIS_ACTIONS}.get(
+            trigger.type)
+        if actions and trigger.source and not trigger.source.startswith("construct:"):
+            statements.append(Statement(actions=actions, resources=(trigger.source,),
+                                        source=f"framework:{trigger.type}", location=trigger.location))
+    return statements
+
+
+# -- functions -----------------------------------------------------------------------------
+
+
+def _function(name: str, settings: Mapping[str, Any], line: int | None, context: EventContext,
+              provider: Mapping[str, Any], shared: _Role, resources: Mapping[str, Any], root: Path,
+              service: str, stage: str, region: str) -> Function:
+    file = context.file
+    runtime = source_text(settings.get("runtime") or provider.get("runtime"))
+    handler = source_text(settings.get("handler"))
+    if handler is None and settings.get("image") is None:
+        context.warn(line, "no handler and no image")
+    module = settings.get("module")
+    code_dir = (root / str(module)).resolve() if isinstance(module, str) and module else root
+    found = handler_file(code_dir, handler, runtime) if handler else None
+    environment: dict[str, Any] = {}
+    for block in (provider.get("environment"), settings.get("environment")):
+        if isinstance(block, Mapping):
+            environment.update(block)
+    triggers = read_events(settings.get("events"), context)
+    url = _url(settings.get("url"), file, line_of(settings, "url") or line)
+    if url is not None:
+        triggers.append(url[1])
+    role, statements, managed = _function_role(name, settings, context, provider, shared, resources, triggers,
+                                               service, stage, region, line)
+    vpc = settings.get("vpc") if "vpc" in settings else provider.get("vpc")
+    has_vpc = isinstance(vpc, Mapping) and bool(vpc.get("subnetIds") or vpc.get("securityGroupIds"))
+    if has_vpc and role is not None and (role == DEFAULT_ROLE or "iamRoleStatements" in settings):
+        managed = managed + [VPC_POLICY] if VPC_POLICY not in managed else managed
+    properties = {k: v for k, v in settings.items() if k != "_construct"}
+    if "_construct" in settings:
+        properties["construct"] = settings["_construct"]
+    properties["logical_id"] = function_logical_id(name)
+    return Function(
+        name=name,
+        runtime=runtime,
+        handler=handler,
+        code_dir=str(code_dir),
+        handler_file=str(found) if found else None,
+        memory=_int(settings.get("memorySize", provider.get("memorySize")), DEFAULT_MEMORY, "memorySize", context, line),
+        timeout=_int(settings.get("timeout", provider.get("timeout")), DEFAULT_TIMEOUT, "timeout", context, line),
+        reserved_concurrency=_optional_int(settings.get("reservedConcurrency")),
+        architecture=str(settings.get("architecture") or provider.get("architecture") or "x86_64"),
+        environment=environment,
+        role=role,
+        statements=tuple(statements),
+        managed_policies=tuple(managed),
+        layers=tuple(source_text(layer) or "" for layer in (settings.get("layers") or provider.get("layers") or [])),
+        tracing=_tracing(settings.get("tracing"), provider.get("tracing")),
+        dead_letter=source_text(settings.get("onError")),
+        on_failure=_on_failure(settings.get("destinations")),
+        url=url[0] if url else None,
+        vpc=has_vpc,
+        triggers=tuple(triggers),
+        properties=properties,
+        location=Location(file, line),
+    )
+
+
+def _function_role(name: str, settings: Mapping[str, Any], context: EventContext, provider: Mapping[str, Any],
+                   shared: _Role, resources: Mapping[str, Any], triggers: list[Trigger], service: str, stage: str,
+                   region: str, line: int | None) -> tuple[str | None, list[Statement], list[str]]:
+    """Which role runs the function and what it grants.
+
+    ``role:`` wins; then per-function ``iamRoleStatements`` (a role of its own made by the plugin,
+    with the provider's statements too when ``iamRoleStatementsInherit``); else the shared role.
+    """
+    file = context.file
+    if settings.get("role") is not None:
+        own = _external_role(settings["role"], resources, file, line_of(settings, "role"), f"function {name}",
+                             context.warnings)
+        return own.key, list(own.statements), list(own.managed)
+    framework = _framework_statements(service, stage, region, triggers, file, line)
+    if settings.get("iamRoleStatements") is not None:
+        statements = _statements(settings["iamRoleStatements"], f"inline:functions.{name}.iamRoleStatements", file,
+                                 line_of(settings, "iamRoleStatements"))
+        managed: list[str] = []
+        if settings.get("iamRoleStatementsInherit") and shared.known:
+            statements = list(shared.statements) + statements
+            managed = list(shared.managed)
+        return None, framework + statements, managed
+    if not shared.known:
+        return shared.key, [], []
+    return shared.key, framework + list(shared.statements), list(shared.managed)
+
+
+def _share_roles(functions: list[Function]) -> list[Function]:
+    """Functions on one role each see the others: a flaw in one is a flaw in all.
+
+    The framework's shared role also accumulates every function's event-source permissions, so
+    each function on it is given the union of those statements.
+    """
+    by_role: dict[str, list[Function]] = {}
+    for function in functions:
+        if function.role is not None:
+            by_role.setdefault(function.role, []).append(function)
+    result = []
+    for function in functions:
+        peers = by_role.get(function.role or "", [])
+        if function.role is None or len(peers) < 2:
+            result.append(function)
+            continue
+        statements = list(function.statements)
+        if function.role == DEFAULT_ROLE:
+            for peer in peers:
+                statements += [s for s in peer.statements if s.source.startswith("framework:")
+                               and s.source != "framework:logs" and s not in statements]
+        result.append(replace(function, role_shared_with=tuple(p.name for p in peers if p.name != function.name),
+                              statements=tuple(statements)))
+    return result
+
+
+def _url(value: Any, file: str, line: int | None) -> tuple[dict[str, Any], Trigger] | None:
+    """``url: true`` is an unauthenticated public endpoint; ``authorizer: aws_iam`` needs SigV4."""
+    if not value:
+        return None
+    settings = value if isinstance(value, Mapping) else {}
+    auth = "iam" if str(settings.get("authorizer", "")).lower() == "aws_iam" else "none"
+    config: dict[str, Any] = {"auth": auth}
+    if settings.get("cors"):
+        config["cors"] = settings["cors"]
+    if settings.get("invokeMode"):
+        config["invoke_mode"] = settings["invokeMode"]
+    trigger = Trigger(type="url", public=auth == "none", auth=auth, config=dict(config),
+                      location=Location(file, line))
+    return config, trigger
+
+
+def _tracing(function_value: Any, provider_value: Any) -> str | None:
+    value = function_value
+    if value is None and isinstance(provider_value, Mapping):
+        value = provider_value.get("lambda")
+    if value is True:
+        return "Active"
+    if isinstance(value, str) and value:
+        return "Active" if value.lower() in ("active", "true") else value
+    return None
+
+
+def _on_failure(value: Any) -> str | None:
+    if not isinstance(value, Mapping) or value.get("onFailure") is None:
+        return None
+    target = value["onFailure"]
+    if isinstance(target, Mapping):
+        return source_text(target.get("arn") or target.get("type"))
+    return source_text(target)
+
+
+def _int(value: Any, default: int, field: str, context: EventContext, line: int | None) -> int:
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        context.warn(line, f"{field} '{value}' is not a number; using the default {default}")
+        return default
+
+
+def _optional_int(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+# -- resources: that point at our functions ---------------------------------------------------
+
+
+def _attach_resource_triggers(functions: list[Function], resources: Mapping[str, Any], logical_ids: Mapping[str, str],
+                              file: str) -> list[Function]:
+    """Permissions, subscriptions, rules and mappings in ``resources:`` that target our functions."""
+    extra: dict[str, list[Trigger]] = {}
+    for logical_id, body in resources.items():
+        if not isinstance(body, Mapping):
+            continue
+        properties = body.get("Properties") if isinstance(body.get("Properties"), Mapping) else {}
+        location = Location(file, line_of(resources, logical_id))
+        for target, trigger in _resource_triggers(str(body.get("Type", "")), str(logical_id), properties, resources,
+                                                  location):
+            name = _target_function(target, logical_ids)
+            if name is not None:
+                extra.setdefault(name, []).append(trigger)
+    if not extra:
+        return functions
+    return [replace(f, triggers=f.triggers + tuple(extra[f.name])) if f.name in extra else f for f in functions]
+
+
+def _resource_triggers(kind: str, logical_id: str, properties: Mapping[str, Any], resources: Mapping[str, Any],
+                       location: Location) -> list[tuple[Any, Trigger]]:
+    if kind == "AWS::Lambda::Permission":
+        principal = source_text(properties.get("Principal"))
+        guarded = any(k in properties for k in ("SourceArn", "SourceAccount", "PrincipalOrgID"))
+        public = principal == "*" and not guarded and properties.get("FunctionUrlAuthType") != "AWS_IAM"
+        return [(properties.get("FunctionName"), Trigger(
+            type="invoke", source=principal, public=public, auth="none" if public else "iam",
+            config={"permission": logical_id, "action": properties.get("Action")}, location=location))]
+    if kind == "AWS::Lambda::EventSourceMapping":
+        arn = properties.get("EventSourceArn")
+        text = source_text(arn) or ""
+        target_type = _resource_type(arn, resources)
+        trigger_type = ("sqs" if ":sqs:" in text or target_type == "AWS::SQS::Queue" else
+                        "dynamodb" if ":dynamodb:" in text or target_type.startswith("AWS::DynamoDB") else
+                        "kafka" if ":kafka:" in text or target_type.startswith("AWS::MSK") else "kinesis")
+        batch = {"batch_size": properties["BatchSize"]} if "BatchSize" in properties else {}
+        return [(properties.get("FunctionName"), Trigger(type=trigger_type, source=source_text(arn), batch=batch,
+                                                          config={"mapping": logical_id}, location=location))]
+    if kind == "AWS::SNS::Subscription" and str(properties.get("Protocol", "")).lower() == "lambda":
+        return [(properties.get("Endpoint"), Trigger(type="sns", source=source_text(properties.get("TopicArn")),
+                                                      config={"subscription": logical_id}, location=location))]
+    if kind == "AWS::Events::Rule":
+        trigger_type = "schedule" if properties.get("ScheduleExpression") and not properties.get(
+            "EventPattern") else "eventBridge"
+        source = source_text(properties.get("ScheduleExpression") or properties.get("EventBusName") or "default")
+        return [(target.get("Arn"), Trigger(type=trigger_type, source=source, config={"rule": logical_id},
+                                            location=location))
+                for target in properties.get("Targets") or [] if isinstance(target, Mapping)]
+    if kind == "AWS::S3::Bucket":
+        notification = properties.get("NotificationConfiguration")
+        configs = notification.get("LambdaConfigurations") if isinstance(notification, Mapping) else None
+        return [(item.get("Function"), Trigger(type="s3", source=logical_id, config={"event": item.get("Event")},
+                                               location=location))
+                for item in configs or [] if isinstance(item, Mapping)]
+    return []
+
+
+def _resource_type(reference: Any, resources: Mapping[str, Any]) -> str:
+    logical_id = _role_target_id(reference)
+    body = resources.get(logical_id) if logical_id else None
+    return str(body.get("Type", "")) if isinstance(body, Mapping) else ""
+
+
+def _role_target_id(reference: Any) -> str | None:
+    if isinstance(reference, Mapping):
+        if isinstance(reference.get("Ref"), str):
+            return reference["Ref"]
+        inner = reference.get("Fn::GetAtt")
+        if isinstance(inner, list) and inner:
+            return str(inner[0])
+        if isinstance(inner, str):
+            return inner.split(".", 1)[0]
+    return None
+
+
+def _target_function(reference: Any, logical_ids: Mapping[str, str]) -> str | None:
+    """``{Ref: HelloLambdaFunction}``, ``!GetAtt HelloLambdaFunction.Arn`` or the plain name."""
+    logical_id = _role_target_id(reference)
+    if logical_id in logical_ids:
+        return logical_ids[logical_id]
+    if isinstance(reference, str):
+        if reference in logical_ids:
+            return logical_ids[reference]
+        if reference in logical_ids.values():
+            return reference
+    return None
