@@ -19,6 +19,7 @@ ANALYSIS_MODULES = (
     "fnguard.analyze.code",
     "fnguard.analyze.config",
     "fnguard.analyze.wallet",
+    "fnguard.analyze.wallet_cost",
     "fnguard.analyze.reuse",
 )
 

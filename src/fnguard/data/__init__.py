@@ -1,0 +1,1 @@
+"""Package data: price tables, managed policies, runtimes, vulnerability snapshot."""
