@@ -14,14 +14,21 @@ permissions, subscriptions and mappings be recognised as triggers of our functio
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from fnguard.load.handlers import handler_file
-from fnguard.load.sls_events import EventContext, read_events, source_text
-from fnguard.load.sls_variables import Options, resolve_document
-from fnguard.load.yamlsource import line_of
+from fnguard.load.sls_events import (
+    HTTP_API_ID,
+    REST_API_ID,
+    WEBSOCKET_API_ID,
+    EventContext,
+    read_events,
+    source_text,
+)
+from fnguard.load.sls_variables import ACCOUNT_ID, Options, resolve_document
+from fnguard.load.yamlsource import LineDict, line_of
 from fnguard.model import App, Function, InputError, Location, Resource, Statement, Trigger
 
 FORMAT = "serverless"
@@ -43,12 +50,40 @@ try:
     from fnguard.load.cloudformation import statements_from_policy_document as _cfn_statements
 except ImportError:  # pragma: no cover
     _cfn_statements = None  # type: ignore[assignment]
+try:
+    from fnguard.load.intrinsics import Resolver as _IntrinsicResolver
+    from fnguard.load.intrinsics import to_text as _to_text
+except ImportError:  # pragma: no cover
+    _IntrinsicResolver = None  # type: ignore[assignment,misc]
+    _to_text = None  # type: ignore[assignment]
 
 
 def function_logical_id(name: str) -> str:
     """The CloudFormation logical id the framework gives a function (``my-fn`` → ``MyDashfnLambdaFunction``)."""
     normalized = name.replace("-", "Dash").replace("_", "Underscore")
     return normalized[:1].upper() + normalized[1:] + "LambdaFunction"
+
+
+@dataclass
+class _Service:
+    """What every part of one serverless.yml's reading shares."""
+
+    file: str
+    root: Path
+    service: str
+    stage: str
+    region: str
+    provider: Mapping[str, Any]
+    raw_resources: Mapping[str, Any]
+    cfn: Any
+    """A CloudFormation intrinsics resolver that knows framework-made ids, or None."""
+    warnings: list[str] = field(default_factory=list)
+
+    def intrinsics(self, value: Any, line: int | None = None) -> Any:
+        """Resolve CloudFormation intrinsics in ``value``; resource references stay dicts."""
+        if self.cfn is None or value is None:
+            return value
+        return self.cfn.resolve(value, line)
 
 
 def load(path: Path, document: Any, *, options: Options | None = None) -> App:
@@ -60,38 +95,36 @@ def load(path: Path, document: Any, *, options: Options | None = None) -> App:
     resolved, notes, resolver = resolve_document(document, path, options)
     warnings: list[str] = list(notes)
     file = str(path)
-    root = path.parent.resolve()
     provider = _provider(resolved.get("provider"))
-    region, stage = resolver.region, resolver.stage
-    service = _service_name(resolved.get("service"), path)
-
-    template = _template(resolved.get("resources"), file, warnings)
-    raw_resources = template.get("Resources", {})
-    resources = _resources(template, path, region, warnings)
-
     definitions = _function_definitions(resolved, file, warnings)
-    names = frozenset(definitions)
-    logical_ids = {function_logical_id(name): name for name in names}
-    connect_auth = _websocket_connect_auth(definitions)
-    shared = _provider_role(provider, raw_resources, file, warnings)
+    template = _template(resolved.get("resources"), file, warnings)
+    raw_resources = template.get("Resources")
+    raw_resources = raw_resources if isinstance(raw_resources, Mapping) else {}
+    stubs = _framework_resources(definitions, resolved)
+    resources, cfn = _resources(template, stubs, path, resolver.region, warnings)
+    svc = _Service(file=file, root=path.parent.resolve(), service=_service_name(resolved.get("service"), path),
+                   stage=resolver.stage, region=resolver.region, provider=provider, raw_resources=raw_resources,
+                   cfn=cfn, warnings=warnings)
 
+    names = frozenset(definitions)
+    connect_auth = _websocket_connect_auth(definitions)
+    shared = _provider_role(svc)
     functions: list[Function] = []
     for name, (settings, line) in definitions.items():
         context = EventContext(file=file, function=name, provider=provider, resources=raw_resources,
                                function_names=names, websocket_connect_auth=connect_auth)
-        functions.append(_function(name, settings, line, context, provider, shared, raw_resources, root,
-                                   service, stage, region))
+        functions.append(_function(svc, name, settings, line, context, shared))
         warnings.extend(context.warnings)
-    functions = _attach_resource_triggers(functions, raw_resources, logical_ids, file)
+    functions = _attach_resource_triggers(functions, raw_resources, {function_logical_id(n): n for n in names}, file)
     functions = _share_roles(functions)
     return App(
-        name=service,
+        name=svc.service,
         source=file,
         format=FORMAT,
-        root=str(root),
+        root=str(svc.root),
         functions=tuple(functions),
         resources=resources,
-        region=region,
+        region=svc.region,
         warnings=tuple(warnings),
     )
 
@@ -118,7 +151,10 @@ def _service_name(value: Any, path: Path) -> str:
 
 
 def _template(value: Any, file: str, warnings: list[str]) -> dict[str, Any]:
-    """``resources:`` as one CloudFormation template (it may be a list of fragments)."""
+    """``resources:`` as one CloudFormation template (it may be a list of fragments).
+
+    Sections stay :class:`LineDict` so resources keep the line they were written on.
+    """
     fragments = value if isinstance(value, list) else [value] if value is not None else []
     template: dict[str, Any] = {}
     for fragment in fragments:
@@ -127,24 +163,60 @@ def _template(value: Any, file: str, warnings: list[str]) -> dict[str, Any]:
             continue
         for section, body in fragment.items():
             if isinstance(body, Mapping):
-                merged = template.setdefault(section, {})
-                if isinstance(merged, dict):
-                    merged.update(body)
+                merged = template.get(section)
+                if not isinstance(merged, LineDict):
+                    merged = template[section] = LineDict()
+                    merged.line = line_of(body)
+                merged.update(body)
+                merged.key_lines.update(getattr(body, "key_lines", {}))
             else:
                 template[section] = body
     return template
 
 
-def _resources(template: Mapping[str, Any], path: Path, region: str, warnings: list[str]) -> dict[str, Resource]:
-    """Resolved resources via the CloudFormation loader; raw ones if it is unavailable or fails."""
+def _framework_resources(definitions: Mapping[str, Any], document: Mapping[str, Any]) -> dict[str, str]:
+    """Logical ids the framework creates (id → type), so ``resources:`` may refer to them."""
+    ids = {
+        "ServerlessDeploymentBucket": "AWS::S3::Bucket",
+        DEFAULT_ROLE: "AWS::IAM::Role",
+        REST_API_ID: "AWS::ApiGateway::RestApi",
+        HTTP_API_ID: "AWS::ApiGatewayV2::Api",
+        WEBSOCKET_API_ID: "AWS::ApiGatewayV2::Api",
+    }
+    for name in definitions:
+        base = function_logical_id(name)[: -len("LambdaFunction")]
+        ids[f"{base}LambdaFunction"] = "AWS::Lambda::Function"
+        ids[f"{base}LogGroup"] = "AWS::Logs::LogGroup"
+        ids[f"{base}LambdaFunctionUrl"] = "AWS::Lambda::Url"
+        ids[f"{base}IamRoleLambdaExecution"] = "AWS::IAM::Role"  # serverless-iam-roles-per-function
+    layers = document.get("layers")
+    if isinstance(layers, Mapping):
+        for name in layers:
+            normalized = str(name).replace("-", "Dash").replace("_", "Underscore")
+            ids[normalized[:1].upper() + normalized[1:] + "LambdaLayer"] = "AWS::Lambda::LayerVersion"
+    return ids
+
+
+def _resources(template: Mapping[str, Any], stubs: Mapping[str, str], path: Path, region: str,
+               warnings: list[str]) -> tuple[dict[str, Resource], Any]:
+    """Resolved ``resources:`` via the CloudFormation loader, and a resolver for the rest.
+
+    Framework-made ids are added as empty stubs so references to them resolve quietly; the
+    stubs are not returned.
+    """
     raw = template.get("Resources")
-    if not isinstance(raw, Mapping) or not raw:
-        return {}
+    raw = raw if isinstance(raw, Mapping) else {}
+    full = dict(template)
+    combined = LineDict({logical_id: {"Type": kind} for logical_id, kind in stubs.items() if logical_id not in raw})
+    combined.update(raw)
+    combined.key_lines.update(getattr(raw, "key_lines", {}))
+    full["Resources"] = combined
+    cfn = _IntrinsicResolver(full, path, region=region) if _IntrinsicResolver is not None else None
     if _cfn_resources is not None:
         try:
-            resources, notes = _cfn_resources(template, path, region=region)
+            resources, notes = _cfn_resources(full, path, region=region)
             warnings.extend(notes)
-            return dict(resources)
+            return {k: v for k, v in resources.items() if k in raw}, cfn
         except InputError as exc:
             warnings.append(f"warning: {exc}")
     resources = {}
@@ -157,7 +229,7 @@ def _resources(template: Mapping[str, Any], path: Path, region: str, warnings: l
             properties=properties if isinstance(properties, Mapping) else {},
             location=Location(str(path), line_of(raw, logical_id)),
         )
-    return resources
+    return resources, cfn
 
 
 def _function_definitions(
@@ -204,74 +276,68 @@ def _websocket_connect_auth(definitions: Mapping[str, tuple[Mapping[str, Any], i
 # -- IAM -----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
 class _Role:
     """The role a set of functions runs with, as far as serverless.yml tells."""
 
-    def __init__(self, key: str | None, statements: list[Statement], managed: list[str], known: bool) -> None:
-        self.key = key
-        self.statements = statements
-        self.managed = managed
-        self.known = known
+    key: str | None
+    statements: tuple[Statement, ...] = ()
+    managed: tuple[str, ...] = ()
+    known: bool = True
+    """False for a role made outside this app: its permissions cannot be read here."""
 
 
-def _provider_role(provider: Mapping[str, Any], resources: Mapping[str, Any], file: str,
-                   warnings: list[str]) -> _Role:
+def _provider_role(svc: _Service) -> _Role:
     """The shared role: the framework's own (statements known) or an external one (unknown)."""
+    provider = svc.provider
     iam = provider.get("iam") if isinstance(provider.get("iam"), Mapping) else {}
-    role = iam.get("role") if isinstance(iam, Mapping) else None
+    role = iam.get("role")
     external: Any = provider.get("role")
     if isinstance(role, str) or isinstance(role, Mapping) and any(k == "Ref" or k.startswith("Fn::") for k in role):
         external = role
     if external is not None:
-        return _external_role(external, resources, file, line_of(provider, "iam" if role is not None else "role"),
-                              "provider", warnings)
+        line = line_of(iam, "role") if isinstance(iam, Mapping) and "role" in iam else line_of(provider, "role")
+        return _external_role(svc, external, line, "provider")
     statements: list[Statement] = []
     if isinstance(role, Mapping) and role.get("statements") is not None:
-        statements += _statements(role["statements"], "inline:provider.iam.role.statements", file,
+        statements += _statements(svc, role["statements"], "inline:provider.iam.role.statements",
                                   line_of(role, "statements"))
     if provider.get("iamRoleStatements") is not None:
-        statements += _statements(provider["iamRoleStatements"], "inline:provider.iamRoleStatements", file,
+        statements += _statements(svc, provider["iamRoleStatements"], "inline:provider.iamRoleStatements",
                                   line_of(provider, "iamRoleStatements"))
     managed: list[str] = []
     for value in (role.get("managedPolicies") if isinstance(role, Mapping) else None,
                   provider.get("iamManagedPolicies")):
-        managed += [_arn_text(item) for item in (value or []) if item is not None] if isinstance(value, list) else []
-    statements += _attached_policies(DEFAULT_ROLE, resources, file)
-    return _Role(DEFAULT_ROLE, statements, managed, known=True)
+        if isinstance(value, list):
+            managed += [_arn_text(svc, item) for item in value if item is not None]
+    statements += _attached_policies(svc, DEFAULT_ROLE)
+    return _Role(DEFAULT_ROLE, tuple(statements), tuple(managed))
 
 
-def _external_role(value: Any, resources: Mapping[str, Any], file: str, line: int | None, owner: str,
-                   warnings: list[str]) -> _Role:
+def _external_role(svc: _Service, value: Any, line: int | None, owner: str) -> _Role:
     """``role:`` naming a role of ``resources:`` (statements read) or one made elsewhere (unknown)."""
-    logical_id = _role_logical_id(value, resources)
+    logical_id = _role_logical_id(value, svc.raw_resources)
     if logical_id is not None:
-        body = resources[logical_id]
+        body = svc.raw_resources[logical_id]
         properties = body.get("Properties") if isinstance(body, Mapping) else None
         properties = properties if isinstance(properties, Mapping) else {}
         statements: list[Statement] = []
         for policy in properties.get("Policies") or []:
             if isinstance(policy, Mapping) and isinstance(policy.get("PolicyDocument"), Mapping):
-                statements += _document_statements(
-                    policy["PolicyDocument"], f"inline:{source_text(policy.get('PolicyName')) or logical_id}",
-                    Location(file, line_of(policy)))
-        statements += _attached_policies(logical_id, resources, file)
-        managed = [_arn_text(item) for item in properties.get("ManagedPolicyArns") or []]
-        return _Role(logical_id, statements, managed, known=True)
+                name = source_text(policy.get("PolicyName")) or logical_id
+                statements += _document_statements(svc, policy["PolicyDocument"], f"inline:{name}", line_of(policy))
+        statements += _attached_policies(svc, logical_id)
+        managed = tuple(_arn_text(svc, item) for item in properties.get("ManagedPolicyArns") or [])
+        return _Role(logical_id, tuple(statements), managed)
     text = source_text(value) or str(value)
-    where = f"{file}:{line}" if line else file
-    warnings.append(f"warning: {where}: {owner} uses role {text} defined outside this app; "
-                    "its permissions are unknown")
-    return _Role(text, [], [], known=False)
+    where = f"{svc.file}:{line}" if line else svc.file
+    svc.warnings.append(f"warning: {where}: {owner} uses role {text} defined outside this app; "
+                        "its permissions are unknown")
+    return _Role(text, known=False)
 
 
 def _role_logical_id(value: Any, resources: Mapping[str, Any]) -> str | None:
-    candidate: Any = value
-    if isinstance(value, Mapping):
-        if "Ref" in value:
-            candidate = value["Ref"]
-        elif "Fn::GetAtt" in value:
-            inner = value["Fn::GetAtt"]
-            candidate = inner[0] if isinstance(inner, list) and inner else str(inner).split(".", 1)[0]
+    candidate = _logical_id(value) if isinstance(value, Mapping) else value
     if isinstance(candidate, str) and candidate in resources:
         body = resources[candidate]
         if isinstance(body, Mapping) and body.get("Type") == "AWS::IAM::Role":
@@ -279,10 +345,10 @@ def _role_logical_id(value: Any, resources: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _attached_policies(role_id: str, resources: Mapping[str, Any], file: str) -> list[Statement]:
+def _attached_policies(svc: _Service, role_id: str) -> list[Statement]:
     """AWS::IAM::Policy / ManagedPolicy resources that attach to ``role_id`` by Ref or name."""
     statements: list[Statement] = []
-    for logical_id, body in resources.items():
+    for logical_id, body in svc.raw_resources.items():
         if not isinstance(body, Mapping) or body.get("Type") not in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
             continue
         properties = body.get("Properties") if isinstance(body.get("Properties"), Mapping) else {}
@@ -290,30 +356,34 @@ def _attached_policies(role_id: str, resources: Mapping[str, Any], file: str) ->
         if any((r.get("Ref") if isinstance(r, Mapping) else r) == role_id for r in roles):
             document = properties.get("PolicyDocument")
             if isinstance(document, Mapping):
-                statements += _document_statements(document, f"inline:{logical_id}",
-                                                    Location(file, line_of(resources, logical_id)))
+                statements += _document_statements(svc, document, f"inline:{logical_id}",
+                                                   line_of(svc.raw_resources, logical_id))
     return statements
 
 
-def _statements(value: Any, source: str, file: str, line: int | None) -> list[Statement]:
+def _statements(svc: _Service, value: Any, source: str, line: int | None) -> list[Statement]:
     if isinstance(value, Mapping):
         value = [value]
     if not isinstance(value, list):
+        svc.warnings.append(f"warning: {svc.file}:{line}: {source.split(':', 1)[1]} is not a list; ignored")
         return []
-    return _document_statements({"Version": "2012-10-17", "Statement": value}, source, Location(file, line))
+    result: list[Statement] = []
+    for item in value:
+        result += _document_statements(svc, {"Statement": [item]}, source, line_of(item) or line)
+    return result
 
 
-def _document_statements(document: Mapping[str, Any], source: str, location: Location) -> list[Statement]:
-    """Policy document → statements, through the CloudFormation loader's reader when present."""
+def _document_statements(svc: _Service, document: Mapping[str, Any], source: str,
+                         line: int | None) -> list[Statement]:
+    """Policy document → statements; pseudo parameters resolved, resource references kept."""
+    resolved = svc.intrinsics(document, line)
+    location = Location(svc.file, line)
     if _cfn_statements is not None:
-        return list(_cfn_statements(document, source, location))
-    raw = document.get("Statement")
+        return list(_cfn_statements(resolved, source, location))
+    raw = resolved.get("Statement") if isinstance(resolved, Mapping) else None
     items = raw if isinstance(raw, list) else [raw] if isinstance(raw, Mapping) else []
-    result = []
-    for item in items:
-        if not isinstance(item, Mapping):
-            continue
-        result.append(Statement(
+    return [
+        Statement(
             effect=str(item.get("Effect", "Allow")),
             actions=_tuple(item.get("Action")),
             not_actions=_tuple(item.get("NotAction")),
@@ -321,40 +391,37 @@ def _document_statements(document: Mapping[str, Any], source: str, location: Loc
             not_resources=_tuple(item.get("NotResource")),
             conditions=dict(item.get("Condition") or {}),
             source=source,
-            location=Location(location.file, line_of(item) or location.line),
-        ))
-    return result
+            location=location,
+        )
+        for item in items
+        if isinstance(item, Mapping)
+    ]
 
 
 def _tuple(value: Any) -> tuple[Any, ...]:
-    """Actions/resources as a tuple; intrinsic dicts are kept whole for later analyses."""
     if value is None:
         return ()
-    if isinstance(value, list):
-        return tuple(value)
-    return (value,)
+    return tuple(value) if isinstance(value, list) else (value,)
 
 
-def _arn_text(value: Any) -> str:
-    """A managed-policy ARN; the common ``Fn::Join``/``Fn::Sub`` spellings of ``arn:${AWS::Partition}``."""
-    if isinstance(value, str):
-        return value.replace("${AWS::Partition}", "aws")
-    if isinstance(value, Mapping) and "Fn::Sub" in value and isinstance(value["Fn::Sub"], str):
-        return value["Fn::Sub"].replace("${AWS::Partition}", "aws")
-    if isinstance(value, Mapping) and "Fn::Join" in value:
-        separator, parts = (value["Fn::Join"] + [None, None])[:2] if isinstance(value["Fn::Join"], list) else ("", [])
-        if isinstance(parts, list):
-            texts = ["aws" if isinstance(p, Mapping) and p.get("Ref") == "AWS::Partition" else source_text(p) or ""
-                     for p in parts]
-            return str(separator or "").join(texts)
+def _arn_text(svc: _Service, value: Any) -> str:
+    """A managed-policy ARN, with ``Fn::Join``/``Fn::Sub`` over ``AWS::Partition`` resolved."""
+    resolved = svc.intrinsics(value)
+    if isinstance(resolved, str):
+        return resolved
+    return _intrinsic_text(resolved)
+
+
+def _intrinsic_text(value: Any) -> str:
+    if _to_text is not None:
+        return _to_text(value)
     return source_text(value) or str(value)
 
 
-def _framework_statements(service: str, stage: str, region: str, triggers: list[Trigger], file: str,
-                          line: int | None) -> list[Statement]:
+def _framework_statements(svc: _Service, triggers: list[Trigger], line: int | None) -> list[Statement]:
     """What the framework adds to a role it makes: log writing and event-source polling."""
-    location = Location(file, line)
-    group = f"arn:aws:logs:{region}:*:log-group:/aws/lambda/{service}-{stage}*"
+    location = Location(svc.file, line)
+    group = f"arn:aws:logs:{svc.region}:{ACCOUNT_ID}:log-group:/aws/lambda/{svc.service}-{svc.stage}*"
     statements = [
         Statement(actions=("logs:CreateLogStream", "logs:CreateLogGroup", "logs:TagResource"),
                   resources=(f"{group}:*",), source="framework:logs", location=location),
@@ -364,8 +431,9 @@ def _framework_statements(service: str, stage: str, region: str, triggers: list[
     for trigger in triggers:
         actions = {"sqs": _SQS_ACTIONS, "dynamodb": _DYNAMODB_STREAM_ACTIONS, "kinesis": _KINESIS_ACTIONS}.get(
             trigger.type)
-        if actions and trigger.source and not trigger.source.startswith("construct:"):
-            statements.append(Statement(actions=actions, resources=(trigger.source,),
+        arn = trigger.config.get("arn") if trigger.config else None
+        if actions and arn is not None and not str(arn).startswith("construct:"):
+            statements.append(Statement(actions=actions, resources=(_intrinsic_text(svc.intrinsics(arn)),),
                                         source=f"framework:{trigger.type}", location=trigger.location))
     return statements
 
@@ -373,31 +441,30 @@ def _framework_statements(service: str, stage: str, region: str, triggers: list[
 # -- functions -----------------------------------------------------------------------------
 
 
-def _function(name: str, settings: Mapping[str, Any], line: int | None, context: EventContext,
-              provider: Mapping[str, Any], shared: _Role, resources: Mapping[str, Any], root: Path,
-              service: str, stage: str, region: str) -> Function:
-    file = context.file
+def _function(svc: _Service, name: str, settings: Mapping[str, Any], line: int | None, context: EventContext,
+              shared: _Role) -> Function:
+    provider = svc.provider
     runtime = source_text(settings.get("runtime") or provider.get("runtime"))
     handler = source_text(settings.get("handler"))
     if handler is None and settings.get("image") is None:
         context.warn(line, "no handler and no image")
     module = settings.get("module")
-    code_dir = (root / str(module)).resolve() if isinstance(module, str) and module else root
+    code_dir = (svc.root / module).resolve() if isinstance(module, str) and module else svc.root
     found = handler_file(code_dir, handler, runtime) if handler else None
     environment: dict[str, Any] = {}
     for block in (provider.get("environment"), settings.get("environment")):
         if isinstance(block, Mapping):
             environment.update(block)
+    resolved_environment = svc.intrinsics(environment, line_of(settings, "environment") or line)
     triggers = read_events(settings.get("events"), context)
-    url = _url(settings.get("url"), file, line_of(settings, "url") or line)
+    url = _url(settings.get("url"), svc.file, line_of(settings, "url") or line)
     if url is not None:
         triggers.append(url[1])
-    role, statements, managed = _function_role(name, settings, context, provider, shared, resources, triggers,
-                                               service, stage, region, line)
+    role, statements, managed = _function_role(svc, name, settings, context, shared, triggers, line)
     vpc = settings.get("vpc") if "vpc" in settings else provider.get("vpc")
     has_vpc = isinstance(vpc, Mapping) and bool(vpc.get("subnetIds") or vpc.get("securityGroupIds"))
-    if has_vpc and role is not None and (role == DEFAULT_ROLE or "iamRoleStatements" in settings):
-        managed = managed + [VPC_POLICY] if VPC_POLICY not in managed else managed
+    if has_vpc and (role == DEFAULT_ROLE or "iamRoleStatements" in settings) and VPC_POLICY not in managed:
+        managed = managed + [VPC_POLICY]
     properties = {k: v for k, v in settings.items() if k != "_construct"}
     if "_construct" in settings:
         properties["construct"] = settings["_construct"]
@@ -412,38 +479,35 @@ def _function(name: str, settings: Mapping[str, Any], line: int | None, context:
         timeout=_int(settings.get("timeout", provider.get("timeout")), DEFAULT_TIMEOUT, "timeout", context, line),
         reserved_concurrency=_optional_int(settings.get("reservedConcurrency")),
         architecture=str(settings.get("architecture") or provider.get("architecture") or "x86_64"),
-        environment=environment,
+        environment=resolved_environment if isinstance(resolved_environment, Mapping) else environment,
         role=role,
         statements=tuple(statements),
         managed_policies=tuple(managed),
-        layers=tuple(source_text(layer) or "" for layer in (settings.get("layers") or provider.get("layers") or [])),
+        layers=tuple(_intrinsic_text(layer) for layer in (settings.get("layers") or provider.get("layers") or [])),
         tracing=_tracing(settings.get("tracing"), provider.get("tracing")),
-        dead_letter=source_text(settings.get("onError")),
+        dead_letter=_optional_text(settings.get("onError")),
         on_failure=_on_failure(settings.get("destinations")),
         url=url[0] if url else None,
         vpc=has_vpc,
         triggers=tuple(triggers),
         properties=properties,
-        location=Location(file, line),
+        location=Location(svc.file, line),
     )
 
 
-def _function_role(name: str, settings: Mapping[str, Any], context: EventContext, provider: Mapping[str, Any],
-                   shared: _Role, resources: Mapping[str, Any], triggers: list[Trigger], service: str, stage: str,
-                   region: str, line: int | None) -> tuple[str | None, list[Statement], list[str]]:
+def _function_role(svc: _Service, name: str, settings: Mapping[str, Any], context: EventContext, shared: _Role,
+                   triggers: list[Trigger], line: int | None) -> tuple[str | None, list[Statement], list[str]]:
     """Which role runs the function and what it grants.
 
     ``role:`` wins; then per-function ``iamRoleStatements`` (a role of its own made by the plugin,
     with the provider's statements too when ``iamRoleStatementsInherit``); else the shared role.
     """
-    file = context.file
     if settings.get("role") is not None:
-        own = _external_role(settings["role"], resources, file, line_of(settings, "role"), f"function {name}",
-                             context.warnings)
+        own = _external_role(svc, settings["role"], line_of(settings, "role"), f"function {name}")
         return own.key, list(own.statements), list(own.managed)
-    framework = _framework_statements(service, stage, region, triggers, file, line)
+    framework = _framework_statements(svc, triggers, line)
     if settings.get("iamRoleStatements") is not None:
-        statements = _statements(settings["iamRoleStatements"], f"inline:functions.{name}.iamRoleStatements", file,
+        statements = _statements(svc, settings["iamRoleStatements"], f"inline:functions.{name}.iamRoleStatements",
                                  line_of(settings, "iamRoleStatements"))
         managed: list[str] = []
         if settings.get("iamRoleStatementsInherit") and shared.known:
@@ -513,17 +577,21 @@ def _on_failure(value: Any) -> str | None:
         return None
     target = value["onFailure"]
     if isinstance(target, Mapping):
-        return source_text(target.get("arn") or target.get("type"))
-    return source_text(target)
+        return _optional_text(target.get("arn") or target.get("type"))
+    return _optional_text(target)
 
 
-def _int(value: Any, default: int, field: str, context: EventContext, line: int | None) -> int:
+def _optional_text(value: Any) -> str | None:
+    return None if value is None else _intrinsic_text(value)
+
+
+def _int(value: Any, default: int, name: str, context: EventContext, line: int | None) -> int:
     if value is None:
         return default
     try:
         return int(value)
     except (TypeError, ValueError):
-        context.warn(line, f"{field} '{value}' is not a number; using the default {default}")
+        context.warn(line, f"{name} '{value}' is not a number; using the default {default}")
         return default
 
 
@@ -595,12 +663,12 @@ def _resource_triggers(kind: str, logical_id: str, properties: Mapping[str, Any]
 
 
 def _resource_type(reference: Any, resources: Mapping[str, Any]) -> str:
-    logical_id = _role_target_id(reference)
+    logical_id = _logical_id(reference)
     body = resources.get(logical_id) if logical_id else None
     return str(body.get("Type", "")) if isinstance(body, Mapping) else ""
 
 
-def _role_target_id(reference: Any) -> str | None:
+def _logical_id(reference: Any) -> str | None:
     if isinstance(reference, Mapping):
         if isinstance(reference.get("Ref"), str):
             return reference["Ref"]
@@ -614,7 +682,7 @@ def _role_target_id(reference: Any) -> str | None:
 
 def _target_function(reference: Any, logical_ids: Mapping[str, str]) -> str | None:
     """``{Ref: HelloLambdaFunction}``, ``!GetAtt HelloLambdaFunction.Arn`` or the plain name."""
-    logical_id = _role_target_id(reference)
+    logical_id = _logical_id(reference)
     if logical_id in logical_ids:
         return logical_ids[logical_id]
     if isinstance(reference, str):

@@ -312,7 +312,9 @@ def _sqs(body: Any, context: EventContext, location: Location) -> Trigger:
         "maximumConcurrency": "maximum_concurrency",
     })
     batch.setdefault("batch_size", 10)
-    config = {"filter_patterns": settings["filterPatterns"]} if settings.get("filterPatterns") else {}
+    config: dict[str, Any] = {"arn": settings.get("arn")}
+    if settings.get("filterPatterns"):
+        config["filter_patterns"] = settings["filterPatterns"]
     if settings.get("enabled") is False:
         config["enabled"] = False
     return Trigger(type="sqs", source=source_text(settings.get("arn")), batch=batch, config=config, location=location)
@@ -347,7 +349,9 @@ def _stream(body: Any, context: EventContext, location: Location) -> Trigger:
     if isinstance(destinations, Mapping) and destinations.get("onFailure") is not None:
         on_failure = destinations["onFailure"]
         batch["on_failure"] = on_failure.get("arn") if isinstance(on_failure, Mapping) else on_failure
-    config = {"filter_patterns": settings["filterPatterns"]} if settings.get("filterPatterns") else {}
+    config: dict[str, Any] = {"arn": arn}
+    if settings.get("filterPatterns"):
+        config["filter_patterns"] = settings["filterPatterns"]
     if kind not in ("dynamodb", "kinesis"):
         context.warn(location.line, "stream event of unknown type (neither DynamoDB nor Kinesis); assumed kinesis")
         kind = "kinesis"
@@ -490,7 +494,7 @@ def _mapping(value: Any) -> Mapping[str, Any]:
 
 
 def source_text(value: Any) -> str | None:
-    """A source as text; intrinsics keep a readable form (``Ref:Queue``, ``GetAtt:Queue.Arn``)."""
+    """A trigger source as text: a name or ARN as written, a logical id for ``Ref``/``Fn::GetAtt``."""
     if value is None:
         return None
     if isinstance(value, str):
@@ -500,8 +504,7 @@ def source_text(value: Any) -> str | None:
         if key == "Ref":
             return str(inner)
         if key == "Fn::GetAtt":
-            parts = inner if isinstance(inner, list) else str(inner).split(".", 1)
-            return ".".join(str(p) for p in parts)
+            return str(inner[0]) if isinstance(inner, list) and inner else str(inner).split(".", 1)[0]
         if key == "Fn::ImportValue":
             return f"import:{source_text(inner)}"
     return str(value)

@@ -30,7 +30,10 @@ from fnguard.model import InputError
 
 DEFAULT_STAGE = "dev"
 DEFAULT_REGION = "us-east-1"
-ACCOUNT_ID_PLACEHOLDER = "${aws:accountId}"
+try:  # the same placeholder account the CloudFormation loader uses, so ARNs compare
+    from fnguard.load.intrinsics import DEFAULT_ACCOUNT_ID as ACCOUNT_ID
+except ImportError:  # pragma: no cover
+    ACCOUNT_ID = "123456789012"
 INSTANCE_ID_PLACEHOLDER = "${sls:instanceId}"
 UNRESOLVED_SOURCES = ("ssm", "cf", "s3", "construct", "terraform", "vault", "aws", "sls")
 _MAX_FILE_DEPTH = 10
@@ -264,7 +267,7 @@ class Resolver:
             if address == "region":
                 return self.region
             if address == "accountId":
-                return ACCOUNT_ID_PLACEHOLDER
+                return ACCOUNT_ID
             return UNRESOLVABLE
         if kind == "file" and arg is not None:
             return self._file(arg, address)
