@@ -147,11 +147,18 @@ def inventory_of(directories: list[Path], cache: MutableMapping[str, Any] | None
 
 
 def audit_function(
-    app: App, function: Function, database: VulnDatabase, cache: MutableMapping[str, Any] | None = None
+    app: App,
+    function: Function,
+    database: VulnDatabase,
+    cache: MutableMapping[str, Any] | None = None,
+    inventory: Inventory | None = None,
 ) -> FunctionAudit:
-    """Audit one function: one :class:`PackageAudit` per package version it ships."""
-    directories = function_directories(app, function)
-    inventory = inventory_of(directories, cache)
+    """Audit one function: one :class:`PackageAudit` per package version it ships.
+
+    ``inventory`` replaces the walk of the function's directories (``fnguard deps FILE``).
+    """
+    directories = function_directories(app, function) if inventory is None else []
+    inventory = inventory if inventory is not None else inventory_of(directories, cache)
     graph: ImportGraph | None = build_graph(function.handler_file, function.code_dir)
     by_version: dict[tuple[str, str, str], tuple[Dependency, list[str]]] = {}
     unpinned: dict[tuple[str, str], Dependency] = {}

@@ -1,8 +1,8 @@
 """Severity of a vulnerable package in one function: the advisory's, moved by context.
 
 Start from the worst CVSS rating (``medium`` when the advisories carry none); one step down
-when the handler does not import the package, one down when the function is internal with
-narrow permissions, one down for development-only packages; one step up when an imported
+when the handler does not import the package, one down when the function is known to be internal
+(it has triggers, none public) with narrow permissions, one down for development-only packages; one step up when an imported
 package sits in a public function with wide permissions. Every step is said in the message.
 """
 
@@ -31,7 +31,7 @@ def rank(package: PackageAudit, radius: dict[str, Any]) -> tuple[str, list[str]]
     else:
         reasons.append(package.reach_reason)
     context = describe(radius)
-    if not radius.get("public") and not radius.get("wide_permissions"):
+    if radius.get("triggers") and not radius.get("public") and not radius.get("wide_permissions"):
         score -= 1
         reasons.append((context[0] if context else "the function has no public trigger") + ", with narrow permissions (lowered)")
     elif package.reachable is True and radius.get("public") and radius.get("wide_permissions"):

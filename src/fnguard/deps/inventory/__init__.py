@@ -76,6 +76,23 @@ def find_dependency_files(directory: Path) -> list[tuple[DependencyParser, Path]
     return found
 
 
+def parser_for(path: Path) -> DependencyParser | None:
+    """The parser of a dependency file named like ``path``, if any."""
+    return next((parser for parser in PARSERS if parser.matches(path)), None)
+
+
+def collect_file(path: Path) -> Inventory:
+    """The inventory of one dependency file."""
+    parser = parser_for(path)
+    if parser is None:
+        return Inventory((), (f"{path}: not a dependency file fnguard reads",))
+    try:
+        parsed = parser.parse(path)
+    except LockfileError as exc:
+        return Inventory((), (str(exc),))
+    return Inventory((parsed,), parsed.warnings)
+
+
 def collect(directories: list[Path]) -> Inventory:
     """Parse every dependency file under the directories; a bad file becomes an error, never a crash."""
     files: list[ParsedFile] = []
@@ -103,4 +120,4 @@ def collect(directories: list[Path]) -> Inventory:
     return Inventory(tuple(files), tuple(errors))
 
 
-__all__ = ["PARSERS", "DependencyParser", "Inventory", "LockfileError", "collect", "find_dependency_files"]
+__all__ = ["PARSERS", "DependencyParser", "Inventory", "LockfileError", "collect", "collect_file", "find_dependency_files", "parser_for"]
