@@ -522,8 +522,8 @@ def _function_role(svc: _Service, name: str, settings: Mapping[str, Any], contex
 def _share_roles(functions: list[Function]) -> list[Function]:
     """Functions on one role each see the others: a flaw in one is a flaw in all.
 
-    The framework's shared role also accumulates every function's event-source permissions, so
-    each function on it is given the union of those statements.
+    The framework's shared role also accumulates every function's event-source permissions (and
+    the VPC access policy when any function is in a VPC), so each function on it gets the union.
     """
     by_role: dict[str, list[Function]] = {}
     for function in functions:
@@ -536,12 +536,14 @@ def _share_roles(functions: list[Function]) -> list[Function]:
             result.append(function)
             continue
         statements = list(function.statements)
+        managed = list(function.managed_policies)
         if function.role == DEFAULT_ROLE:
             for peer in peers:
                 statements += [s for s in peer.statements if s.source.startswith("framework:")
                                and s.source != "framework:logs" and s not in statements]
+                managed += [m for m in peer.managed_policies if m == VPC_POLICY and m not in managed]
         result.append(replace(function, role_shared_with=tuple(p.name for p in peers if p.name != function.name),
-                              statements=tuple(statements)))
+                              statements=tuple(statements), managed_policies=tuple(managed)))
     return result
 
 

@@ -51,7 +51,7 @@ def read_events(events: Any, context: EventContext) -> list[Trigger]:
         return []
     triggers: list[Trigger] = []
     for entry in events:
-        line = line_of(entry)
+        line = line_of(entry) or line_of(events)  # a bare ``- alexaSkill`` has no line of its own
         if isinstance(entry, str):
             name, body = entry, None  # ``- alexaSkill`` with no settings
         elif isinstance(entry, Mapping) and len(entry) == 1:
@@ -383,6 +383,8 @@ def _stream_kind(arn: Any, context: EventContext) -> str:
 def _kafka(body: Any, context: EventContext, location: Location) -> Trigger:
     settings = _mapping(body)
     source = settings.get("arn") or settings.get("bootstrapServers")
+    if isinstance(source, list):
+        source = ",".join(str(server) for server in source)
     batch = _batch(settings, {"batchSize": "batch_size", "startingPosition": "starting_position",
                               "maximumBatchingWindow": "maximum_batching_window"})
     config = {"topic": settings.get("topic")}
