@@ -15,11 +15,10 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from fnguard.analyze.context import ScanContext
-from fnguard.analyze.perimeter import fix, line_in
+from fnguard.analyze.perimeter import fix, function_key_line, line_in, raw_document, raw_line
 from fnguard.analyze.registry import check, define, finding
 from fnguard.analyze.secrets_patterns import classify
 from fnguard.model import App, Finding, Function
@@ -54,36 +53,42 @@ OWN_ACCOUNTS = frozenset({"123456789012", "${aws:accountId}", "${AWS::AccountId}
 # FG430 / FG431 — secrets written in configuration
 # --------------------------------------------------------------------------------------------
 
-def _env_line(function: Function, name: str) -> int | None:
-    """The line of the variable itself when the loader kept the raw mapping."""
-    env = function.environment
-    line = line_in(env, name) if env is not None else None
-    if line is None and function.properties:
-        variables = (function.properties.get("Environment") or {})
-        if isinstance(variables, Mapping):
-            variables = variables.get("Variables", variables)
-            line = line_in(variables, name)
-    return line
+def _env_line(app: App, context: ScanContext, function: Function, name: str) -> int | None:
+    """The line of the variable itself: on the function, else under provider / Globals."""
+    line = line_in(function.environment, name) if function.environment is not None else None
+    if line is not None and line != line_in(function.environment):
+        return line
+    if app.format == "serverless":
+        return raw_line(app, context, ("functions", function.name, "environment", name),
+                        ("provider", "environment", name))
+    return raw_line(app, context, ("Resources", function.name, "Properties", "Environment", "Variables", name),
+                    ("Globals", "Function", "Environment", "Variables", name))
 
 
 @check("FG430")
 def env_secrets(app: App, context: ScanContext) -> Iterator[Finding]:
     """Environment variables are visible in plain text to anyone who can read the function configuration."""
+    reported: set[tuple[str | None, int | None, str]] = set()
     for function in app.functions:
         for name, value in (function.environment or {}).items():
             match = classify(str(name), value)
             if match is None:
                 continue
+            line = _env_line(app, context, function, str(name))
+            if line is not None and (function.location.file, line, str(name)) in reported:
+                continue  # one provider/Globals variable shared by every function: reported once
+            reported.add((function.location.file, line, str(name)))
+            sharing = [f.name for f in app.functions if (f.environment or {}).get(name) == value]
             severity = "low" if match.placeholder else "medium" if match.example else None
             state = ("holds a placeholder today; the real value would be stored" if match.placeholder
                      else "is AWS's documentation example key, written where a real key would be stored" if match.example
                      else "is stored")
-            line = _env_line(function, str(name)) or function.location.line
             yield finding(
                 "FG430",
                 f"Environment variable {name} of {function.name} {state} in plain text ({match.detail}): anyone "
                 "with lambda:GetFunctionConfiguration, and every log of the deployment, can read it.",
-                function=function.name, file=function.location.file, line=line, severity=severity,
+                function=function.name, file=function.location.file, line=line or function.location.line,
+                severity=severity,
                 remediation=fix(
                     app,
                     f"Replace the value with a reference fetched at runtime: store it with `aws ssm put-parameter "
@@ -93,22 +98,9 @@ def env_secrets(app: App, context: ScanContext) -> Iterator[Finding]:
                     "runtime (or use `{{resolve:secretsmanager:MySecret:SecretString:password}}` if it must be an env var).",
                 ),
                 details={"subject": f"env:{name}", "variable": str(name), "kind": match.kind, "detail": match.detail,
-                         "placeholder": match.placeholder, "example": match.example},
+                         "placeholder": match.placeholder, "example": match.example,
+                         "functions": sharing},
             )
-
-
-def _raw_document(app: App, context: ScanContext) -> Mapping[str, Any]:
-    """The template as written (with lines): parameter defaults are not part of the model."""
-    key = f"config:raw:{app.source}"
-    if key not in context.cache:
-        try:
-            from fnguard.load.yamlsource import load_document
-
-            document = load_document(Path(app.source))
-        except Exception:  # noqa: BLE001 - an unreadable template already produced a loader error
-            document = {}
-        context.cache[key] = document if isinstance(document, Mapping) else {}
-    return context.cache[key]
 
 
 @check("FG431")
@@ -116,7 +108,7 @@ def parameter_default_secrets(app: App, context: ScanContext) -> Iterator[Findin
     """A parameter default is part of the template: it lands in git and in every stack's parameters."""
     if app.format not in ("sam", "cloudformation"):
         return
-    parameters = _raw_document(app, context).get("Parameters")
+    parameters = raw_document(app, context).get("Parameters")
     if not isinstance(parameters, Mapping):
         return
     for name, spec in parameters.items():
@@ -191,7 +183,7 @@ def deprecated_runtimes(app: App, context: ScanContext) -> Iterator[Finding]:
         when = (f"has been deprecated since {date.isoformat()}: it no longer receives security patches"
                 if state == "deprecated" else
                 f"will be deprecated on {date.isoformat()}: security patches stop then")
-        line = line_in(function.properties, "Runtime") if function.properties else None
+        line = function_key_line(app, context, function, "Runtime")
         target = upgrade or "a supported runtime"
         yield finding(
             "FG432",

@@ -18,6 +18,7 @@ import fnmatch
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from fnguard.analyze.context import ScanContext
@@ -202,6 +203,47 @@ def located(resource: Resource, node: Any = None, key: str | None = None) -> Loc
     return Location(resource.location.file, line or resource.location.line)
 
 
+def raw_document(app: App, context: ScanContext) -> Mapping[str, Any]:
+    """The template as written, with lines: SAM expansion and merging lose the lines of inner keys."""
+    key = f"raw:{app.source}"
+    if key not in context.cache:
+        try:
+            from fnguard.load.yamlsource import load_document
+
+            document = load_document(Path(app.source))
+        except Exception:  # noqa: BLE001 - an unreadable template already produced a loader error
+            document = {}
+        context.cache[key] = document if isinstance(document, Mapping) else {}
+    return context.cache[key]
+
+
+def raw_line(app: App, context: ScanContext, *paths: tuple[str, ...]) -> int | None:
+    """Line of the first key path that exists in the raw template (``("provider", "runtime")``)."""
+    document = raw_document(app, context)
+    for path in paths:
+        node: Any = document
+        line = None
+        for key in path:
+            if not isinstance(node, Mapping) or key not in node:
+                line = None
+                break
+            line = line_in(node, key)
+            node = node[key]
+        if line is not None:
+            return line
+    return None
+
+
+def function_key_line(app: App, context: ScanContext, function: Function, *inner: str,
+                      provider_key: tuple[str, ...] | None = None) -> int | None:
+    """Where a function property is written: on the function, else under provider / Globals."""
+    if app.format == "serverless":
+        provider = provider_key or tuple(k[:1].lower() + k[1:] for k in inner)
+        return raw_line(app, context, ("functions", function.name, *inner), ("provider", *provider))
+    return raw_line(app, context, ("Resources", function.name, "Properties", *inner),
+                    ("Globals", "Function", *inner))
+
+
 def fix(app: App, serverless: str, sam: str, cloudformation: str | None = None) -> str:
     """The remediation written in the app's own format."""
     if app.format == "serverless":
@@ -367,8 +409,9 @@ def open_invoke_permissions(app: App, context: ScanContext) -> Iterator[Finding]
             continue
         props = resource.properties
         action = str(props.get("Action", ""))
-        if str(props.get("FunctionUrlAuthType", "")).upper() == "NONE" and "invokefunctionurl" in action.lower():
-            continue  # the URL's own permission: FG103 reports it
+        if (str(props.get("FunctionUrlAuthType", "")).upper() == "NONE" and "invokefunctionurl" in action.lower()) \
+                or str(props.get("InvokedViaFunctionUrl", "")).lower() == "true":
+            continue  # the function URL's own permissions: FG103 reports the URL
         scope = principal_scope(props.get("Principal"))
         conditioned = any(props.get(key) for key in ("SourceArn", "SourceAccount", "PrincipalOrgID"))
         if scope == "own" or conditioned:
@@ -515,6 +558,9 @@ def permissive_cors(app: App, context: ScanContext) -> Iterator[Finding]:
             cors = cfg(trigger.config, "cors", "Cors", "CorsConfiguration")
             if trigger.type == "url" and cors is None and function.url:
                 cors = cfg(function.url, "cors", "Cors")
+            if cors is None and trigger.type in HTTP_ROUTE_TYPES:
+                api = trigger_resource(app, trigger)
+                cors = cfg(api.properties, "Cors", "CorsConfiguration") if api is not None else None
             if cors_allows_any_origin_with_credentials(cors):
                 seen = True
                 yield _cors_finding(app, function, trigger_location(function, trigger), route_name(trigger))

@@ -42,6 +42,8 @@ FILE_WRITERS: dict[str, tuple[int, str | None]] = {
 }
 # Calls that remove files or directories.
 FILE_REMOVERS = frozenset({"remove", "unlink", "rmtree", "rmdir", "removedirs"})
+# Shell runners: a command that redirects (``> /tmp/x``) or outputs (``-o /tmp/x``) into /tmp writes there.
+SHELL_RUNNERS = frozenset({"system", "popen", "run", "call", "check_call", "check_output", "Popen", "getoutput"})
 # tempfile helpers that leave the file behind unless told otherwise.
 TEMPFILE_LEFT_BEHIND = frozenset({"mkstemp", "mkdtemp"})
 # Calls whose result is a secret.
@@ -166,6 +168,9 @@ def tmp_writes(tree: ast.Module) -> list[tuple[int, str]]:
         ):
             found.append((node.lineno, "NamedTemporaryFile(delete=False)"))
             continue
+        if name in SHELL_RUNNERS and node.args and _shell_writes_tmp(node.args[0], paths):
+            found.append((node.lineno, f"a shell command ({name}) redirecting into /tmp"))
+            continue
         spec = FILE_WRITERS.get(name)
         if spec is None:
             continue
@@ -176,6 +181,18 @@ def tmp_writes(tree: ast.Module) -> list[tuple[int, str]]:
             continue
         found.append((node.lineno, f"{name}({ast.unparse(target)[:60]})"))
     return found
+
+
+def _shell_writes_tmp(command: ast.AST, paths: _TmpPaths) -> bool:
+    """``f"tool > {tmp_path}"`` or ``"tool -o /tmp/out"``: output lands under /tmp."""
+    parts = command.values if isinstance(command, ast.JoinedStr) else [command]
+    text = ""
+    for part in parts:
+        if isinstance(part, ast.Constant) and isinstance(part.value, str):
+            text += part.value
+        elif isinstance(part, ast.FormattedValue):
+            text += "/tmp/x" if paths.is_tmp(part.value) else "{}"
+    return any(marker in text for marker in ("> /tmp", ">/tmp", "-o /tmp", "--output /tmp", "--output=/tmp"))
 
 
 def removes_files(tree: ast.Module) -> bool:
@@ -198,7 +215,7 @@ def tmp_left_behind(app: App, context: ScanContext) -> Iterator[Finding]:
         for line, what in writes:
             yield finding(
                 "FG601",
-                f"{function.name} writes {what} under /tmp and never removes it: the file outlives the invocation, "
+                f"{function.name} writes under /tmp ({what}) and never removes it: the file outlives the invocation, "
                 "so the next invocation in this container — another caller's — can read it, and /tmp fills up.",
                 function=function.name, file=parsed.path, line=line,
                 remediation=("Wrap the work in `with tempfile.TemporaryDirectory() as work:` and write inside `work`, "

@@ -21,7 +21,7 @@ from fnguard.analyze.perimeter import (
     as_list,
     cfg,
     fix,
-    line_in,
+    function_key_line,
     points_at,
     resource_names,
     trigger_location,
@@ -110,7 +110,7 @@ def timeout_beyond_caller(app: App, context: ScanContext) -> Iterator[Finding]:
         cap = max(w for w in waits if w is not None)
         if function.timeout <= cap:
             continue
-        line = line_in(function.properties, "Timeout") if function.properties else None
+        line = function_key_line(app, context, function, "Timeout")
         yield finding(
             "FG502",
             f"{function.name} may run {function.timeout} s but its callers stop waiting after {cap} s: every slow or "
