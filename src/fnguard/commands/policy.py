@@ -1,0 +1,74 @@
+"""``fnguard policy PATH``: the least-privilege policy of each function, ready to paste."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from fnguard.model import App, Function, InputError
+
+HELP = "write the least-privilege IAM policy of each function from what its code calls"
+FORMATS = ("json", "yaml", "serverless", "sam")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", help="directory holding serverless.yml or template.yaml, or the template file")
+    parser.add_argument("--function", help="only this function (its name in the template)")
+    parser.add_argument("--format", choices=FORMATS, default="json",
+                        help="IAM JSON, YAML, a serverless.yml iamRoleStatements block or a SAM Policies block")
+
+
+def generate(apps: list[App], only: str | None = None) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """Policy document per function name, and warnings about what could not be read or resolved."""
+    from fnguard.iam.generate import function_needs, least_privilege, policy_document
+
+    documents: dict[str, dict[str, Any]] = {}
+    warnings: list[str] = []
+    cache: dict[str, Any] = {}
+    selected: list[tuple[App, Function]] = [
+        (app, f) for app in apps for f in app.functions if only is None or f.name == only
+    ]
+    if only is not None and not selected:
+        names = ", ".join(sorted(f.name for app in apps for f in app.functions)) or "none"
+        raise InputError(f"no function named {only!r} (functions: {names})")
+    duplicated = {f.name for _, f in selected if sum(1 for _, g in selected if g.name == f.name) > 1}
+    for app, function in selected:
+        name = f"{app.name}/{function.name}" if function.name in duplicated else function.name
+        needs = function_needs(app, function, cache)
+        if not needs.analyzed:
+            warnings.append(f"{name}: code not analyzed ({needs.reason}); policy is empty")
+        for item in needs.unresolved:
+            warnings.append(f"{name}: unresolved call at {item.file}:{item.line}: {item.text} ({item.reason})")
+        for call in needs.unmapped:
+            warnings.append(f"{name}: no IAM action known for {call.service}.{call.method} at {call.file}:{call.line}")
+        documents[name] = policy_document(least_privilege(app, function, needs))
+    return documents, warnings
+
+
+def render(documents: dict[str, dict[str, Any]], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps({"functions": documents}, indent=2) + "\n"
+    import yaml
+
+    if fmt == "yaml":
+        doc: Any = {"functions": documents}
+    elif fmt == "serverless":
+        # Per-function roles (serverless-iam-roles-per-function plugin, or Serverless v4's own).
+        doc = {"functions": {name: {"iamRoleStatements": d["Statement"]} for name, d in documents.items()}}
+    else:
+        doc = {"Resources": {name: {"Properties": {"Policies": [{"Statement": d["Statement"]}]}}
+                             for name, d in documents.items()}}
+    return yaml.safe_dump(doc, sort_keys=False, default_flow_style=False)
+
+
+def run(args: argparse.Namespace) -> int:
+    from fnguard.load import load_path
+
+    apps = load_path(args.path)
+    documents, warnings = generate(apps, args.function)
+    sys.stdout.write(render(documents, args.format))
+    for warning in warnings:
+        sys.stderr.write(f"fnguard: warning: {warning}\n")
+    return 0
