@@ -6,16 +6,20 @@ one mapping serves both formats; findings still point at lines of the template a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from fnguard.iam.managed import statements_from_policy_document
-from fnguard.load.intrinsics import Resolver
+from fnguard.iam.managed import arn_for_name, lookup, statements_from_policy_document
+from fnguard.load.handlers import handler_file
+from fnguard.load.intrinsics import Resolver, to_text
+from fnguard.load.sam import Expansion, expand, is_sam, origin_line
 from fnguard.load.yamlsource import line_of
-from fnguard.model import Location, Resource
+from fnguard.model import App, Function, InputError, Location, Resource, Statement, Trigger
 
-__all__ = ["resources_from_template", "statements_from_policy_document"]
+__all__ = ["load", "resources_from_template", "statements_from_policy_document"]
 
 
 def resources_from_template(
@@ -53,3 +57,1288 @@ def resources_from_template(
             location=Location(str(path), line),
         )
     return found, resolver.warnings
+
+
+# -- entry point ----------------------------------------------------------------------------
+
+DEFAULT_REGION = "us-east-1"
+_FUNCTION_TYPES = ("AWS::Lambda::Function", "AWS::Serverless::Function")
+
+
+def load(path: Path, document: Any) -> App:
+    """Read a SAM or CloudFormation template already parsed from ``path``."""
+    _check(path, document)
+    warnings: list[str] = []
+    expansion: Expansion | None = None
+    template: Mapping[str, Any] = document
+    sam = is_sam(document)
+    if sam:
+        defaults = Resolver(document, path, region=DEFAULT_REGION)
+        expansion = expand(path, document, defaults.parameters, DEFAULT_REGION)
+        warnings.extend(expansion.warnings)
+        template = expansion.template
+        if not isinstance(template.get("Resources"), Mapping):
+            raise InputError(f"{path}: SAM translation produced no Resources")
+    mapper = _Mapper(path, document, template, expansion, DEFAULT_REGION)
+    functions = mapper.functions()
+    warnings.extend(mapper.warnings())
+    return App(
+        name=path.resolve().parent.name or path.stem,
+        source=str(path),
+        format="sam" if sam else "cloudformation",
+        root=str(path.resolve().parent),
+        functions=tuple(functions),
+        resources=mapper.other_resources(),
+        parameters=dict(mapper.resolver.parameters),
+        region=DEFAULT_REGION,
+        warnings=tuple(dict.fromkeys(warnings)),
+    )
+
+
+def _check(path: Path, document: Any) -> None:
+    """Refuse what is not a CloudFormation template, with one line naming the file."""
+    if not isinstance(document, Mapping):
+        raise InputError(f"{path}: not a CloudFormation template: the document is not a mapping")
+    if "Resources" not in document:
+        raise InputError(f"{path}: not a CloudFormation template: no Resources section")
+    resources = document["Resources"]
+    if not isinstance(resources, Mapping):
+        raise InputError(f"{path}: Resources is not a mapping (found {type(resources).__name__})")
+    types = [body.get("Type") for body in resources.values() if isinstance(body, Mapping)]
+    if types and not any(isinstance(t, str) and "::" in t for t in types):
+        raise InputError(f"{path}: not an AWS template: no resource has an AWS type such as AWS::S3::Bucket")
+
+
+# -- the mapping ----------------------------------------------------------------------------
+
+_SUB_NAME = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
+_FUNCTION_ARN = re.compile(r":function:([A-Za-z0-9_-]+)")
+_ACCOUNT = re.compile(r"^(\d{12}|arn:aws[a-z-]*:iam::\d{12}:root)$")
+_BATCH_KEYS = {
+    "BatchSize": "batch_size",
+    "MaximumBatchingWindowInSeconds": "maximum_batching_window",
+    "MaximumRetryAttempts": "maximum_retry_attempts",
+    "BisectBatchOnFunctionError": "bisect_batch_on_function_error",
+    "MaximumRecordAgeInSeconds": "maximum_record_age",
+    "ParallelizationFactor": "parallelization_factor",
+    "StartingPosition": "starting_position",
+    "TumblingWindowInSeconds": "tumbling_window",
+    "FunctionResponseTypes": "function_response_types",
+}
+_DEFAULT_BATCH = {"sqs": 10, "kinesis": 100, "dynamodb": 100, "kafka": 100, "mq": 100}
+_SOURCE_KINDS = (
+    ("AWS::SQS::Queue", ":sqs:", "sqs"),
+    ("AWS::Kinesis::Stream", ":kinesis:", "kinesis"),
+    ("AWS::DynamoDB::Table", ":dynamodb:", "dynamodb"),
+    ("AWS::DynamoDB::GlobalTable", "dynamodb", "dynamodb"),
+    ("AWS::MSK::Cluster", ":kafka:", "kafka"),
+    ("AWS::MSK::ServerlessCluster", ":kafka:", "kafka"),
+    ("AWS::AmazonMQ::Broker", ":mq:", "mq"),
+)
+_SERVICE_TRIGGER_PRINCIPALS = {"alexa-appkit.amazon.com": "alexa", "alexa-connectedhome.amazon.com": "alexa"}
+_PUBLIC_WRITE = ("*", "s3:*", "s3:PutObject", "sns:*", "sns:Publish", "sqs:*", "sqs:SendMessage")
+
+
+class _Mapper:
+    """One template's resources, resolved, and the functions read from them."""
+
+    def __init__(
+        self,
+        path: Path,
+        original: Mapping[str, Any],
+        template: Mapping[str, Any],
+        expansion: Expansion | None,
+        region: str,
+    ) -> None:
+        self.path = path
+        self.file = str(path)
+        self.original = original
+        self.template = template
+        self.expansion = expansion
+        known = set(template["Resources"])
+        if expansion is not None:  # the original's ids too (SAM ids such as ``Fn.Alias``)
+            for lid, body in (_nested(original, "Resources") or {}).items():
+                known.add(lid)
+                if isinstance(body, Mapping) and body.get("Type") == "AWS::Serverless::Function":
+                    known.update((f"{lid}.Alias", f"{lid}.Version"))
+        self.resolver = Resolver(template, path, region=region, resource_ids=known)
+        self._warnings: list[str] = []
+        self.res: dict[str, Resource] = {}
+        self.conditions: dict[str, Any] = {}
+        raw = template["Resources"]
+        for lid, body in raw.items():
+            if not isinstance(body, Mapping) or not isinstance(body.get("Type"), str):
+                self._warn(f"resource {lid} has no Type: skipped", self.line(str(lid)))
+                continue
+            condition = body.get("Condition")
+            if isinstance(condition, str) and self.resolver.condition(condition, self.line(lid)) is False:
+                continue
+            props = self.resolver.resolve(body.get("Properties") or {}, self.line(lid))
+            self.res[str(lid)] = Resource(str(lid), body["Type"], props if isinstance(props, dict) else {},
+                                          Location(self.file, self.line(str(lid))))
+        self.function_ids = [lid for lid, r in self.res.items() if r.type in _FUNCTION_TYPES]
+        self._names = self._function_names()
+        self.triggers: dict[str, list[Trigger]] = {lid: [] for lid in self.function_ids}
+        self.on_failure: dict[str, str] = {}
+        self.urls: dict[str, dict[str, Any]] = {}
+        self.public_sources = self._public_sources()
+
+    # -- small helpers ------------------------------------------------------------------------
+
+    def _warn(self, message: str, line: int | None = None) -> None:
+        self._warnings.append(f"{self.file}:{line}: {message}" if line else f"{self.file}: {message}")
+
+    def warnings(self) -> list[str]:
+        return self.resolver.warnings + self._warnings
+
+    def line(self, lid: str) -> int | None:
+        """Line of a resource in the template as written (generated SAM ones: their source's)."""
+        resources = self.original.get("Resources")
+        if isinstance(resources, Mapping) and lid in resources:
+            return line_of(resources, lid)
+        if self.expansion is not None:
+            return origin_line(self.original, lid)[1]
+        return None
+
+    def owner(self, lid: str) -> str:
+        """The resource of the template as written that ``lid`` comes from."""
+        if self.expansion is None:
+            return lid
+        return origin_line(self.original, lid)[0] or lid
+
+    def ref(self, value: Any) -> str | None:
+        """The logical id a value points at (``Ref``, ``GetAtt``, or the first ``${X}`` of a Sub)."""
+        if isinstance(value, Mapping) and len(value) == 1:
+            key, argument = next(iter(value.items()))
+            if key == "Ref" and isinstance(argument, str):
+                return argument if argument in self.res else None
+            if key == "Fn::GetAtt" and isinstance(argument, list) and argument:
+                return argument[0] if argument[0] in self.res else None
+            if key == "Fn::Sub":
+                text = argument[0] if isinstance(argument, list) and argument else argument
+                for name in _SUB_NAME.findall(text if isinstance(text, str) else ""):
+                    if name in self.res:
+                        return name
+            if key == "Fn::Join" and isinstance(argument, list) and len(argument) == 2:
+                for part in argument[1] if isinstance(argument[1], list) else []:
+                    found = self.ref(part)
+                    if found:
+                        return found
+        return None
+
+    def _function_names(self) -> dict[str, str]:
+        names: dict[str, str] = {}
+        for lid in self.function_ids:
+            name = self.res[lid].properties.get("FunctionName")
+            if isinstance(name, str):
+                names[name] = lid
+        return names
+
+    def fn(self, value: Any, depth: int = 0) -> str | None:
+        """The function a value (Ref, GetAtt Arn, ARN string, alias or version) designates."""
+        if depth > 5 or value is None:
+            return None
+        if isinstance(value, str):
+            return self._fn_from_text(value)
+        if not isinstance(value, Mapping) or len(value) != 1:
+            return None
+        key, argument = next(iter(value.items()))
+        if key == "Fn::If" and isinstance(argument, list) and len(argument) == 3:
+            return self.fn(argument[1], depth + 1) or self.fn(argument[2], depth + 1)
+        if key == "Fn::Sub":
+            text = to_text(value)
+            candidates = [name for name in _SUB_NAME.findall(text) if name in self.res]
+        else:
+            target = self.ref(value)
+            candidates = [target] if target else []
+        for target in candidates:
+            if target in self.triggers:
+                return target
+            resource = self.res[target]
+            if resource.type in ("AWS::Lambda::Alias", "AWS::Lambda::Version"):
+                found = self.fn(resource.properties.get("FunctionName"), depth + 1)
+                if found:
+                    return found
+        return self._fn_from_text(to_text(value)) if key == "Fn::Sub" else None
+
+    def route_location(self, api: str, function: str, path: str, verb: str) -> Location:
+        """Line of an API route: its path in the written OpenAPI body, else the SAM event declaring it."""
+        resources = self.original.get("Resources")
+        for body_key in ("Body", "DefinitionBody"):
+            paths = _nested(resources, api, "Properties", body_key, "paths")
+            if isinstance(paths, Mapping) and path in paths:
+                item = paths[path]
+                line = line_of(item, verb) if isinstance(item, Mapping) else None
+                return Location(self.file, line or line_of(paths, path))
+        events = _nested(resources, self.owner(function), "Properties", "Events")
+        if isinstance(events, Mapping):
+            method = "any" if verb.lower() == "x-amazon-apigateway-any-method" else verb.lower()
+            for name, event in events.items():
+                props = _nested(event, "Properties")
+                if isinstance(props, Mapping) and props.get("Path") == path and \
+                        str(props.get("Method", "")).lower() in (method, "any"):
+                    return Location(self.file, line_of(events, name))
+        return self._loc(api) if self.line(api) else self._loc(function)
+
+    def _fn_from_text(self, text: str) -> str | None:
+        match = _FUNCTION_ARN.search(text)
+        name = match.group(1) if match else text
+        if name in self.triggers:
+            return name
+        return self._names.get(name)
+
+    def source_kind(self, value: Any) -> str:
+        """The event-source kind (sqs, kinesis...) of a queue/stream/cluster reference or ARN."""
+        target = self.ref(value)
+        kind_of = self.res[target].type if target else None
+        text = to_text(value)
+        for resource_type, marker, kind in _SOURCE_KINDS:
+            if kind_of == resource_type or (kind_of is None and marker in text):
+                return kind
+        if kind_of is None and "StreamArn" in text:
+            return "dynamodb"
+        return "other"
+
+    def _source(self, value: Any) -> str | None:
+        return self.ref(value) or (to_text(value) if value is not None else None)
+
+    def _add(self, function: str | None, trigger: Trigger) -> None:
+        if function is not None and function in self.triggers:
+            self.triggers[function].append(trigger)
+
+    def _loc(self, lid: str) -> Location:
+        return Location(self.file, self.line(lid))
+
+    # -- public sources -----------------------------------------------------------------------
+
+    def _public_sources(self) -> set[str]:
+        """Buckets, topics and queues whose resource policy lets anyone write to them."""
+        public: set[str] = set()
+        targets = {
+            "AWS::S3::BucketPolicy": ("Bucket",),
+            "AWS::SNS::TopicPolicy": ("Topics",),
+            "AWS::SQS::QueuePolicy": ("Queues",),
+        }
+        for resource in self.res.values():
+            keys = targets.get(resource.type)
+            if keys is None or not _allows_anyone(resource.properties.get("PolicyDocument")):
+                continue
+            value = resource.properties.get(keys[0])
+            for item in value if isinstance(value, list) else [value]:
+                lid = self.ref(item) or self._by_name(item)
+                if lid:
+                    public.add(lid)
+        return public
+
+    def _by_name(self, value: Any) -> str | None:
+        """The bucket, topic or queue a literal name, ARN or URL designates."""
+        if not isinstance(value, str):
+            return None
+        tail = value.rstrip("/").rsplit(":", 1)[-1].rsplit("/", 1)[-1]
+        for lid, resource in self.res.items():
+            for key in ("BucketName", "TopicName", "QueueName"):
+                name = resource.properties.get(key)
+                if isinstance(name, str) and name in (value, tail):
+                    return lid
+        return None
+
+    # -- functions ----------------------------------------------------------------------------
+
+    def functions(self) -> list[Function]:
+        self._collect_triggers()
+        roles = {lid: self._role_of(lid) for lid in self.function_ids}
+        sharing: dict[str, list[str]] = {}
+        for lid, role in roles.items():
+            if role is not None:
+                sharing.setdefault(role, []).append(lid)
+        statements_cache: dict[str, tuple[list[Statement], list[str]]] = {}
+        result = []
+        for lid in self.function_ids:
+            role = roles[lid]
+            if self.res[lid].type == "AWS::Serverless::Function":
+                statements, managed = self._sam_policies(lid)
+            elif role is not None and role in self.res:
+                if role not in statements_cache:
+                    statements_cache[role] = self._role_statements(role)
+                statements, managed = statements_cache[role]
+            else:
+                statements, managed = [], []
+            generated = self.expansion is not None and role is not None and role in self.res \
+                and self.owner(role) == lid and role != lid and role not in self._original_ids()
+            shown_role = None if generated else role
+            shared = tuple(other for other in sharing.get(role, []) if other != lid) if role else ()
+            result.append(self._function(lid, shown_role, shared, statements, managed))
+        return result
+
+    def other_resources(self) -> dict[str, Resource]:
+        """Every resource but the functions, for rules that look things up (bucket policies...)."""
+        return {lid: r for lid, r in self.res.items() if lid not in self.triggers}
+
+    def _original_ids(self) -> set[str]:
+        resources = self.original.get("Resources")
+        return set(resources) if isinstance(resources, Mapping) else set()
+
+    def _role_of(self, lid: str) -> str | None:
+        value = self.res[lid].properties.get("Role")
+        if value is None:
+            return None
+        target = self.ref(value)
+        if target is not None and self.res[target].type == "AWS::IAM::Role":
+            return target
+        text = to_text(value)
+        for other, resource in self.res.items():
+            name = resource.properties.get("RoleName")
+            if resource.type == "AWS::IAM::Role" and isinstance(name, str) and text.endswith(f":role/{name}"):
+                return other
+        return text
+
+    def _function(
+        self, lid: str, role: str | None, shared: tuple[str, ...], statements: list[Statement], managed: list[str]
+    ) -> Function:
+        resource = self.res[lid]
+        props = resource.properties
+        sam = resource.type == "AWS::Serverless::Function"
+        if sam:
+            props = _with_globals(self.template, props, self.resolver)
+        runtime = _str(props.get("Runtime"))
+        handler = _str(props.get("Handler"))
+        code_dir, inline = self._code(lid, props, sam)
+        handler_path = handler_file(code_dir, handler, runtime) if code_dir else None
+        env = props.get("Environment")
+        variables = env.get("Variables") if isinstance(env, Mapping) else None
+        vpc = props.get("VpcConfig")
+        tracing = props.get("Tracing") if sam else (props.get("TracingConfig") or {}).get("Mode") \
+            if isinstance(props.get("TracingConfig"), Mapping) else None
+        dead_letter = props.get("DeadLetterQueue" if sam else "DeadLetterConfig")
+        layers = props.get("Layers")
+        architectures = props.get("Architectures")
+        url = self.urls.get(lid)
+        triggers = list(self.triggers.get(lid, ()))
+        if sam:
+            url = url or _sam_url(props.get("FunctionUrlConfig"))
+            triggers.extend(self._sam_events(lid, props))
+            if url is not None and not any(t.type == "url" for t in triggers):
+                triggers.append(Trigger(type="url", source=lid, public=url["auth"] == "none", auth=url["auth"],
+                                        config={"cors": url.get("cors")}, location=self._loc(lid)))
+        elif self.expansion is not None:
+            triggers.extend(self._unmapped_api_events(lid, triggers))
+        on_failure = self.on_failure.get(lid)
+        if sam and on_failure is None:
+            on_failure = _nested_text(props, "EventInvokeConfig", "DestinationConfig", "OnFailure", "Destination")
+        return Function(
+            name=self.owner(lid),
+            runtime=runtime,
+            handler=handler,
+            code_dir=code_dir,
+            handler_file=str(handler_path) if handler_path else None,
+            inline_code=inline,
+            memory=_int(props.get("MemorySize"), 128),
+            timeout=_int(props.get("Timeout"), 3),
+            reserved_concurrency=_int(props.get("ReservedConcurrentExecutions"), None),
+            architecture=str(architectures[0]) if isinstance(architectures, list) and architectures else "x86_64",
+            environment=dict(variables) if isinstance(variables, Mapping) else {},
+            role=role,
+            role_shared_with=shared,
+            statements=tuple(statements),
+            managed_policies=tuple(managed),
+            layers=tuple(to_text(layer) for layer in layers) if isinstance(layers, list) else (),
+            tracing=_str(tracing),
+            dead_letter=_nested_text(dead_letter, "TargetArn") if isinstance(dead_letter, Mapping) else None,
+            on_failure=on_failure,
+            url=url,
+            code_signing=props.get("CodeSigningConfigArn") is not None,
+            vpc=isinstance(vpc, Mapping) and bool(vpc.get("SubnetIds") or vpc.get("SecurityGroupIds")),
+            triggers=tuple(triggers),
+            properties=dict(props),
+            location=self._loc(lid),
+        )
+
+    def _code(self, lid: str, props: Mapping[str, Any], sam: bool) -> tuple[str | None, str | None]:
+        """Local code directory (remembered before SAM translation) and inline code."""
+        if self.expansion is not None:
+            local = self.expansion.code_dirs.get(self.owner(lid))
+            if local:
+                return local, None
+        if sam:
+            inline = props.get("InlineCode")
+            return None, inline if isinstance(inline, str) else None
+        code = props.get("Code")
+        if isinstance(code, Mapping):
+            inline = code.get("ZipFile")
+            return None, to_text(inline) if inline is not None else None
+        if isinstance(code, str) and not code.startswith("s3://"):
+            return str((self.path.resolve().parent / code).resolve()), None
+        return None, None
+
+    # -- permissions --------------------------------------------------------------------------
+
+    def _role_statements(self, role: str) -> tuple[list[Statement], list[str]]:
+        props = self.res[role].properties
+        location = self._loc(role)
+        statements: list[Statement] = []
+        for policy in props.get("Policies") or []:
+            if isinstance(policy, Mapping):
+                name = to_text(policy.get("PolicyName", "?"))
+                statements += statements_from_policy_document(policy.get("PolicyDocument"), f"inline:{name}", location)
+        managed: list[str] = []
+        for value in props.get("ManagedPolicyArns") or []:
+            target = self.ref(value)
+            if target is not None and self.res[target].type == "AWS::IAM::ManagedPolicy":
+                managed.append(to_text(value))
+                statements += self._policy_resource(target)
+                continue
+            arn = self._aws_arn(to_text(value))
+            managed.append(arn)
+            statements += self._managed(arn, location)
+        for lid, resource in self.res.items():
+            if resource.type not in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+                continue
+            if any(self._is_role(item, role) for item in resource.properties.get("Roles") or []):
+                if resource.type == "AWS::IAM::ManagedPolicy":
+                    managed.append(f"${{{lid}}}")
+                statements += self._policy_resource(lid)
+        return statements, managed
+
+    def _is_role(self, value: Any, role: str) -> bool:
+        if self.ref(value) == role:
+            return True
+        name = self.res[role].properties.get("RoleName")
+        return isinstance(value, str) and value == name
+
+    def _policy_resource(self, lid: str) -> list[Statement]:
+        document = self.res[lid].properties.get("PolicyDocument")
+        return statements_from_policy_document(document, f"policy:{lid}", self._loc(lid))
+
+    def _aws_arn(self, text: str) -> str:
+        return text.replace("${AWS::Partition}", "aws")
+
+    def _managed(self, arn: str, location: Location) -> list[Statement]:
+        statements = lookup(arn)
+        if statements is None:
+            self._warn(f"managed policy {arn} is not known to fnguard: its permissions are not analysed",
+                       location.line)
+            return []
+        return [replace(s, location=location) for s in statements]
+
+    def _sam_policies(self, lid: str) -> tuple[list[Statement], list[str]]:
+        """Policies of an untranslated SAM function, read as the translator would expand them."""
+        props = self.res[lid].properties
+        location = self._loc(lid)
+        statements: list[Statement] = []
+        managed: list[str] = []
+        role = props.get("Role")
+        if role is not None:
+            target = self.ref(role)
+            if target and self.res[target].type == "AWS::IAM::Role":
+                return self._role_statements(target)
+            return [], []
+        policies = props.get("Policies")
+        items = policies if isinstance(policies, list) else [policies] if policies is not None else []
+        basic = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+        managed.append(basic)
+        statements += self._managed(basic, location)
+        for index, item in enumerate(items):
+            if isinstance(item, str):
+                arn = item if item.startswith("arn:") else arn_for_name(item) or item
+                managed.append(self._aws_arn(arn))
+                statements += self._managed(self._aws_arn(arn), location)
+            elif isinstance(item, Mapping) and "Statement" in item:
+                statements += statements_from_policy_document(item, f"inline:{lid}RolePolicy{index}", location)
+            elif isinstance(item, Mapping) and len(item) == 1:
+                name, parameters = next(iter(item.items()))
+                document = _policy_template(name, parameters)
+                if document is None:
+                    self._warn(f"SAM policy template {name} could not be expanded", location.line)
+                    continue
+                resolved = self.resolver.resolve(document, location.line)
+                statements += statements_from_policy_document(resolved, f"sam:{name}", location)
+        return statements, managed
+
+    # -- triggers -----------------------------------------------------------------------------
+
+    def _collect_triggers(self) -> None:
+        handlers = {
+            "AWS::Lambda::Permission": self._permission,
+            "AWS::Lambda::Url": self._url,
+            "AWS::Lambda::EventSourceMapping": self._event_source_mapping,
+            "AWS::Lambda::EventInvokeConfig": self._event_invoke_config,
+            "AWS::S3::Bucket": self._bucket,
+            "AWS::SNS::Subscription": self._sns_subscription,
+            "AWS::SNS::Topic": self._sns_topic,
+            "AWS::Events::Rule": self._events_rule,
+            "AWS::Scheduler::Schedule": self._schedule,
+            "AWS::Cognito::UserPool": self._user_pool,
+            "AWS::IoT::TopicRule": self._topic_rule,
+            "AWS::Logs::SubscriptionFilter": self._log_subscription,
+            "AWS::ElasticLoadBalancingV2::TargetGroup": self._target_group,
+            "AWS::Pipes::Pipe": self._pipe,
+        }
+        for lid, resource in self.res.items():
+            handler = handlers.get(resource.type)
+            if handler is not None:
+                handler(lid, resource.properties)
+        rest = _RestApis(self)
+        rest.collect()
+        _HttpApis(self).collect()
+
+    def _permission(self, lid: str, props: Mapping[str, Any]) -> None:
+        principal = to_text(props.get("Principal", ""))
+        action = to_text(props.get("Action", ""))
+        if action == "lambda:InvokeFunctionUrl" or props.get("FunctionUrlAuthType") is not None \
+                or props.get("InvokedViaFunctionUrl") in (True, "true"):
+            return
+        function = self.fn(props.get("FunctionName"))
+        conditions = {k: props[k] for k in ("SourceArn", "SourceAccount", "PrincipalOrgID", "EventSourceToken")
+                      if k in props}
+        if principal in _SERVICE_TRIGGER_PRINCIPALS:
+            self._add(function, Trigger(
+                type="alexa", source=_text(props.get("EventSourceToken")), public="EventSourceToken" not in props,
+                config={"principal": principal, **conditions}, location=self._loc(lid)))
+            return
+        if principal != "*" and not _ACCOUNT.match(principal) and not principal.startswith("arn:"):
+            return
+        public = principal == "*" and not conditions
+        self._add(function, Trigger(
+            type="invoke", source=principal, public=public, auth="none" if public else "iam",
+            config={"principal": principal, "action": action, "permission": lid, **conditions},
+            location=self._loc(lid)))
+
+    def _url(self, lid: str, props: Mapping[str, Any]) -> None:
+        function = self.fn(props.get("TargetFunctionArn"))
+        auth = "iam" if str(props.get("AuthType", "")).upper() == "AWS_IAM" else "none"
+        url = {"auth": auth, "cors": props.get("Cors"), "invoke_mode": props.get("InvokeMode", "BUFFERED")}
+        if function is None:
+            return
+        self.urls[function] = url
+        self._add(function, Trigger(type="url", source=lid, public=auth == "none", auth=auth,
+                                    config={"cors": props.get("Cors"), "invoke_mode": url["invoke_mode"],
+                                            "qualifier": props.get("Qualifier")},
+                                    location=self._loc(lid)))
+
+    def _event_source_mapping(self, lid: str, props: Mapping[str, Any]) -> None:
+        function = self.fn(props.get("FunctionName"))
+        source = props.get("EventSourceArn")
+        kind = self.source_kind(source) if source is not None else "other"
+        if props.get("SelfManagedEventSource") is not None:
+            kind = "kafka"
+        batch = {new: props[old] for old, new in _BATCH_KEYS.items() if old in props}
+        if kind in _DEFAULT_BATCH:
+            batch.setdefault("batch_size", _DEFAULT_BATCH[kind])
+        scaling = props.get("ScalingConfig")
+        if isinstance(scaling, Mapping) and "MaximumConcurrency" in scaling:
+            batch["maximum_concurrency"] = scaling["MaximumConcurrency"]
+        destination = _nested_text(props, "DestinationConfig", "OnFailure", "Destination")
+        if destination:
+            batch["on_failure"] = destination
+            if function:
+                self.on_failure.setdefault(function, destination)
+        config: dict[str, Any] = {"mapping": lid}
+        if props.get("FilterCriteria") is not None:
+            config["filter_criteria"] = props["FilterCriteria"]
+        if props.get("Enabled") is False:
+            config["enabled"] = False
+        if kind == "other":
+            config["event_source"] = to_text(source)
+        self._add(function, Trigger(
+            type=kind, source=self._source(source) if source is not None else None,
+            public=self.ref(source) in self.public_sources, batch=batch, config=config, location=self._loc(lid)))
+
+    def _event_invoke_config(self, lid: str, props: Mapping[str, Any]) -> None:
+        function = self.fn(props.get("FunctionName"))
+        destination = _nested_text(props, "DestinationConfig", "OnFailure", "Destination")
+        if function and destination:
+            self.on_failure[function] = destination
+
+    def _bucket(self, lid: str, props: Mapping[str, Any]) -> None:
+        notifications = props.get("NotificationConfiguration")
+        if not isinstance(notifications, Mapping):
+            return
+        for item in notifications.get("LambdaConfigurations") or []:
+            if not isinstance(item, Mapping):
+                continue
+            config: dict[str, Any] = {"event": item.get("Event")}
+            rules = _nested(item, "Filter", "S3Key", "Rules")
+            if isinstance(rules, list):
+                config["rules"] = [{str(r.get("Name", "")).lower(): r.get("Value")} for r in rules
+                                   if isinstance(r, Mapping)]
+            public = lid in self.public_sources
+            self._add(self.fn(item.get("Function")), Trigger(
+                type="s3", source=lid, public=public, config=config, location=self._loc(lid)))
+
+    def _sns_subscription(self, lid: str, props: Mapping[str, Any]) -> None:
+        if str(props.get("Protocol", "")).lower() != "lambda":
+            return
+        topic = props.get("TopicArn")
+        config = {k: props[k] for k in ("FilterPolicy", "FilterPolicyScope", "RedrivePolicy") if k in props}
+        self._add(self.fn(props.get("Endpoint")), Trigger(
+            type="sns", source=self._source(topic), public=self.ref(topic) in self.public_sources,
+            config=config, location=self._loc(lid)))
+
+    def _sns_topic(self, lid: str, props: Mapping[str, Any]) -> None:
+        for item in props.get("Subscription") or []:
+            if isinstance(item, Mapping) and str(item.get("Protocol", "")).lower() == "lambda":
+                self._add(self.fn(item.get("Endpoint")), Trigger(
+                    type="sns", source=lid, public=lid in self.public_sources, location=self._loc(lid)))
+
+    def _events_rule(self, lid: str, props: Mapping[str, Any]) -> None:
+        schedule = props.get("ScheduleExpression")
+        for target in props.get("Targets") or []:
+            if not isinstance(target, Mapping):
+                continue
+            function = self.fn(target.get("Arn"))
+            if function is None:
+                continue
+            config: dict[str, Any] = {"rule": lid}
+            if target.get("Input") is not None:
+                config["input"] = target["Input"]
+            if props.get("State") in ("DISABLED",):
+                config["enabled"] = False
+            if schedule is not None:
+                config["rate"] = [to_text(schedule)]
+                trigger = Trigger(type="schedule", source=to_text(schedule), config=config, location=self._loc(lid))
+            else:
+                config["pattern"] = props.get("EventPattern")
+                bus = props.get("EventBusName", "default")
+                config["event_bus"] = to_text(bus)
+                trigger = Trigger(type="eventBridge", source=self._source(bus), config=config, location=self._loc(lid))
+            self._add(function, trigger)
+
+    def _schedule(self, lid: str, props: Mapping[str, Any]) -> None:
+        target = props.get("Target")
+        if not isinstance(target, Mapping):
+            return
+        expression = to_text(props.get("ScheduleExpression", ""))
+        self._add(self.fn(target.get("Arn")), Trigger(
+            type="schedule", source=expression, config={"rate": [expression], "schedule": lid,
+                                                         "scheduler": True},
+            location=self._loc(lid)))
+
+    def _user_pool(self, lid: str, props: Mapping[str, Any]) -> None:
+        hooks = props.get("LambdaConfig")
+        if not isinstance(hooks, Mapping):
+            return
+        for hook, value in hooks.items():
+            candidates = [value] if not isinstance(value, Mapping) else [value.get("LambdaArn"), value]
+            for candidate in candidates:
+                function = self.fn(candidate)
+                if function:
+                    self._add(function, Trigger(type="cognito", source=lid, config={"trigger": hook},
+                                                location=self._loc(lid)))
+                    break
+
+    def _topic_rule(self, lid: str, props: Mapping[str, Any]) -> None:
+        payload = props.get("TopicRulePayload")
+        if not isinstance(payload, Mapping):
+            return
+        for action in payload.get("Actions") or []:
+            target = _nested(action, "Lambda", "FunctionArn")
+            if target is not None:
+                self._add(self.fn(target), Trigger(type="iot", source=lid, config={"sql": payload.get("Sql")},
+                                                   location=self._loc(lid)))
+
+    def _log_subscription(self, lid: str, props: Mapping[str, Any]) -> None:
+        self._add(self.fn(props.get("DestinationArn")), Trigger(
+            type="cloudwatchLog", source=self._source(props.get("LogGroupName")),
+            config={"filter": props.get("FilterPattern")}, location=self._loc(lid)))
+
+    def _pipe(self, lid: str, props: Mapping[str, Any]) -> None:
+        for role in ("Target", "Enrichment"):
+            function = self.fn(props.get(role))
+            if function:
+                self._add(function, Trigger(type="other", source=lid,
+                                            config={"pipe": lid, "role": role.lower(),
+                                                    "pipe_source": self._source(props.get("Source"))},
+                                            location=self._loc(lid)))
+
+    def _target_group(self, lid: str, props: Mapping[str, Any]) -> None:
+        if str(props.get("TargetType", "")).lower() != "lambda":
+            return
+        listeners = self._alb_listeners(lid)
+        public = any(scheme == "internet-facing" for scheme, _auth in listeners)
+        auths = {auth for _scheme, auth in listeners}
+        auth = "none" if not auths or "none" in auths else sorted(auths)[0]
+        for target in props.get("Targets") or []:
+            if isinstance(target, Mapping):
+                self._add(self.fn(target.get("Id")), Trigger(
+                    type="alb", source=lid, public=public and auth == "none", auth=auth,
+                    config={"listeners": len(listeners)}, location=self._loc(lid)))
+
+    def _alb_listeners(self, group: str) -> list[tuple[str, str]]:
+        """(scheme, auth) of every listener or rule that forwards to target group ``group``."""
+        found: list[tuple[str, str]] = []
+        for lid, resource in self.res.items():
+            if resource.type == "AWS::ElasticLoadBalancingV2::Listener":
+                actions, listener = resource.properties.get("DefaultActions"), lid
+            elif resource.type == "AWS::ElasticLoadBalancingV2::ListenerRule":
+                actions, listener = resource.properties.get("Actions"), self.ref(resource.properties.get("ListenerArn"))
+            else:
+                continue
+            actions = actions if isinstance(actions, list) else []
+            if not any(self._forwards_to(action, group) for action in actions):
+                continue
+            auth = "none"
+            for action in actions:
+                kind = str(action.get("Type", "")).lower() if isinstance(action, Mapping) else ""
+                auth = "cognito" if kind == "authenticate-cognito" else "jwt" if kind == "authenticate-oidc" else auth
+            scheme = "internet-facing"
+            if listener and listener in self.res:
+                balancer = self.ref(self.res[listener].properties.get("LoadBalancerArn"))
+                if balancer:
+                    scheme = str(self.res[balancer].properties.get("Scheme", "internet-facing"))
+            found.append((scheme, auth))
+        return found
+
+    def _forwards_to(self, action: Any, group: str) -> bool:
+        if not isinstance(action, Mapping):
+            return False
+        if self.ref(action.get("TargetGroupArn")) == group:
+            return True
+        groups = _nested(action, "ForwardConfig", "TargetGroups")
+        return isinstance(groups, list) and any(
+            isinstance(g, Mapping) and self.ref(g.get("TargetGroupArn")) == group for g in groups)
+
+    # -- untranslated SAM events --------------------------------------------------------------
+
+    def _sam_events(self, lid: str, props: Mapping[str, Any]) -> list[Trigger]:
+        """Triggers of a SAM function the translator refused, read from its Events directly."""
+        events = props.get("Events")
+        if not isinstance(events, Mapping):
+            return []
+        original_events = _nested(self.original, "Resources", lid, "Properties", "Events")
+        triggers = []
+        for name, event in events.items():
+            if not isinstance(event, Mapping):
+                continue
+            line = line_of(original_events, name) if isinstance(original_events, Mapping) else None
+            location = Location(self.file, line or self.line(lid))
+            triggers.append(self._sam_event(str(event.get("Type", "")), event.get("Properties") or {}, location))
+        return triggers
+
+    def original_properties(self, lid: str) -> dict[str, Any]:
+        """Resolved properties of a resource as written (before SAM translation)."""
+        body = _nested(self.original, "Resources", lid)
+        props = self.resolver.resolve(body.get("Properties") or {}, self.line(lid)) if isinstance(body, Mapping) else {}
+        return props if isinstance(props, dict) else {}
+
+    def _unmapped_api_events(self, lid: str, found: list[Trigger]) -> list[Trigger]:
+        """SAM Api/HttpApi events whose route the translated API does not show.
+
+        That happens when the API definition is an ``AWS::Include`` of a file we do not have:
+        the event still says the function is reachable on that path, so keep it.
+        """
+        props = self.original_properties(self.owner(lid))
+        events = props.get("Events")
+        if not isinstance(events, Mapping):
+            return []
+        routes = {(t.type, t.path, t.method) for t in found}
+        missing = []
+        for event in events.values():
+            if not isinstance(event, Mapping) or event.get("Type") not in ("Api", "HttpApi"):
+                continue
+            event_props = event.get("Properties") or {}
+            kind = "http" if event["Type"] == "Api" else "httpApi"
+            method = str(event_props.get("Method", "ANY")).upper()
+            if (kind, event_props.get("Path"), method) in routes or (kind, event_props.get("Path"), "ANY") in routes:
+                continue
+            api = self.ref(event_props.get("RestApiId") if kind == "http" else event_props.get("ApiId"))
+            if any(t.type == kind and (api is None or t.source == api) for t in found):
+                continue  # the API's own definition routes this function: it is what gets deployed
+            triggers = self._sam_events(lid, {"Events": {k: v for k, v in events.items() if v is event}})
+            missing.extend(replace(t, config={**t.config, "from_event": True}) for t in triggers)
+        return missing
+
+    def _sam_event(self, kind: str, props: Mapping[str, Any], location: Location) -> Trigger:
+        if kind in ("Api", "HttpApi"):
+            api_id = self.ref(props.get("RestApiId") if kind == "Api" else props.get("ApiId"))
+            auth = self._sam_event_auth(props, api_id)
+            key_required = bool(_nested(props, "Auth", "ApiKeyRequired"))
+            if auth == "none" and key_required:
+                auth = "api_key"
+            reachable, config = True, {}
+            if kind == "Api" and api_id is not None:
+                api = self.res[api_id]
+                reachable, config = rest_endpoint(replace(api, properties={**self.original_properties(api_id),
+                                                                           **api.properties}))
+            return Trigger(
+                type="http" if kind == "Api" else "httpApi",
+                source=api_id or ("ServerlessRestApi" if kind == "Api" else "ServerlessHttpApi"),
+                public=reachable and auth in ("none", "api_key"), auth=auth, api_key_required=key_required,
+                config=config,
+                path=_str(props.get("Path")), method=_str(props.get("Method", "ANY")).upper(),
+                location=location)
+        simple = {
+            "S3": ("s3", "Bucket"), "SQS": ("sqs", "Queue"), "SNS": ("sns", "Topic"),
+            "Kinesis": ("kinesis", "Stream"), "DynamoDB": ("dynamodb", "Stream"), "MQ": ("mq", "Broker"),
+            "MSK": ("kafka", "Stream"), "SelfManagedKafka": ("kafka", "KafkaBootstrapServers"),
+            "CloudWatchLogs": ("cloudwatchLog", "LogGroupName"), "IoTRule": ("iot", "Sql"),
+            "Cognito": ("cognito", "UserPool"), "AlexaSkill": ("alexa", "SkillId"),
+            "Schedule": ("schedule", "Schedule"), "ScheduleV2": ("schedule", "ScheduleExpression"),
+            "EventBridgeRule": ("eventBridge", "EventBusName"), "CloudWatchEvent": ("eventBridge", "EventBusName"),
+        }
+        if kind not in simple:
+            return Trigger(type="other", config={"event": kind, "properties": dict(props)}, location=location)
+        trigger_type, key = simple[kind]
+        source_value = props.get(key)
+        source = self._source(source_value) if source_value is not None else (
+            "default" if trigger_type == "eventBridge" else None)
+        batch = {new: props[old] for old, new in _BATCH_KEYS.items() if old in props}
+        if trigger_type in _DEFAULT_BATCH:
+            batch.setdefault("batch_size", _DEFAULT_BATCH[trigger_type])
+        config = {k: v for k, v in props.items() if k not in _BATCH_KEYS and k != key}
+        if trigger_type == "schedule":
+            config["rate"] = [to_text(source_value)]
+        return Trigger(type=trigger_type, source=source, batch=batch or None, config=config,
+                       public=self.ref(source_value) in self.public_sources if trigger_type in ("s3", "sns", "sqs")
+                       else trigger_type == "alexa" and source_value is None,
+                       location=location)
+
+    def _sam_event_auth(self, props: Mapping[str, Any], api_id: str | None) -> str:
+        name = _nested(props, "Auth", "Authorizer")
+        api_auth = _nested(self.original_properties(api_id), "Auth") if api_id else None
+        if name is None and isinstance(api_auth, Mapping):
+            name = api_auth.get("DefaultAuthorizer")
+        if name is None or name == "NONE":
+            return "none"
+        if name == "AWS_IAM":
+            return "iam"
+        definition = _nested(api_auth, "Authorizers", name) if isinstance(api_auth, Mapping) else None
+        return _authorizer_kind(definition)
+
+
+def _authorizer_kind(definition: Any) -> str:
+    """Auth kind of a SAM authorizer definition (Cognito pool, JWT config or Lambda function)."""
+    if not isinstance(definition, Mapping):
+        return "unknown"
+    if "UserPoolArn" in definition:
+        return "cognito"
+    if "JwtConfiguration" in definition:
+        return "jwt"
+    if "FunctionArn" in definition:
+        return "lambda"
+    return "unknown"
+
+
+def _allows_anyone(document: Any) -> bool:
+    """A resource policy with an unconditional Allow to ``*`` for an action that writes."""
+    raw = document.get("Statement") if isinstance(document, Mapping) else None
+    for item in raw if isinstance(raw, list) else [raw]:
+        if not isinstance(item, Mapping) or item.get("Effect") != "Allow" or item.get("Condition"):
+            continue
+        principal = item.get("Principal")
+        anyone = principal == "*" or (isinstance(principal, Mapping) and principal.get("AWS") in ("*", ["*"]))
+        statement = statements_from_policy_document(item, "", Location())[0]
+        if anyone and any(action in _PUBLIC_WRITE for action in statement.actions):
+            return True
+    return False
+
+
+def _with_globals(template: Mapping[str, Any], props: Mapping[str, Any], resolver: Resolver) -> dict[str, Any]:
+    """SAM Globals.Function under the function's own properties (untranslated functions only)."""
+    defaults = _nested(template, "Globals", "Function")
+    if not isinstance(defaults, Mapping):
+        return dict(props)
+    merged = dict(resolver.resolve(defaults) or {})
+    for key, value in props.items():
+        if key == "Environment" and isinstance(merged.get(key), Mapping) and isinstance(value, Mapping):
+            variables = dict(_nested(merged, "Environment", "Variables") or {})
+            variables.update(value.get("Variables") or {})
+            merged[key] = {**merged[key], **value, "Variables": variables}
+        else:
+            merged[key] = value
+    return merged
+
+
+def _sam_url(config: Any) -> dict[str, Any] | None:
+    if not isinstance(config, Mapping):
+        return None
+    auth = "iam" if str(config.get("AuthType", "")).upper() == "AWS_IAM" else "none"
+    return {"auth": auth, "cors": config.get("Cors"), "invoke_mode": config.get("InvokeMode", "BUFFERED")}
+
+
+def _policy_template(name: str, parameters: Any) -> Any:
+    """Expand a SAM policy template (``DynamoDBCrudPolicy: {TableName: ...}``) with the translator's data."""
+    try:
+        from samtranslator.policy_template_processor.processor import PolicyTemplatesProcessor
+
+        processor = PolicyTemplatesProcessor(PolicyTemplatesProcessor.get_default_policy_templates_json())
+        return processor.convert(name, parameters if isinstance(parameters, Mapping) else {})
+    except Exception:  # noqa: BLE001 - unknown template or bad parameters: the caller warns
+        return None
+
+
+def _nested(value: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _nested_text(value: Any, *keys: str) -> str | None:
+    found = _nested(value, *keys)
+    return to_text(found) if found is not None else None
+
+
+def _text(value: Any) -> str | None:
+    return to_text(value) if value is not None else None
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else (to_text(value) if value is not None else None)
+
+
+def _int(value: Any, default: int | None) -> int | None:
+    if isinstance(value, bool):
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+# -- API Gateway ----------------------------------------------------------------------------
+
+_HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "x-amazon-apigateway-any-method")
+
+
+def _scheme_kind(scheme: Any) -> str:
+    """Auth kind of an OpenAPI security scheme as API Gateway reads its extensions."""
+    if not isinstance(scheme, Mapping):
+        return "unknown"
+    authtype = str(scheme.get("x-amazon-apigateway-authtype", "")).lower()
+    authorizer = scheme.get("x-amazon-apigateway-authorizer")
+    kind = str(authorizer.get("type", "")).lower() if isinstance(authorizer, Mapping) else ""
+    if "cognito" in authtype or "cognito" in kind:
+        return "cognito"
+    if kind == "jwt" or scheme.get("type") in ("oauth2", "openIdConnect"):
+        return "jwt"
+    if authtype == "awssigv4" or kind == "aws_iam":
+        return "iam"
+    if kind in ("token", "request") or authtype == "custom":
+        return "lambda"
+    if scheme.get("type") == "apiKey" and not authtype and not authorizer:
+        return "api_key"
+    return "unknown"
+
+
+def _route_auth(security: Any, schemes: Mapping[str, Any]) -> tuple[str, bool, list[str]]:
+    """(auth kind, api key required, scheme names) of an operation's ``security`` list.
+
+    Alternatives are ORed, so the weakest wins; names inside one requirement are ANDed, so a
+    real authorizer beats an API key there.
+    """
+    if not isinstance(security, list) or not security:
+        return "none", False, []
+    rank = {"none": 0, "api_key": 1, "unknown": 2, "lambda": 3, "jwt": 3, "cognito": 3, "iam": 3}
+    weakest: str | None = None
+    key_required = True
+    names: list[str] = []
+    for requirement in security:
+        if not isinstance(requirement, Mapping):
+            continue
+        kinds = []
+        for name in requirement:
+            names.append(str(name))
+            kinds.append("none" if name == "NONE" and name not in schemes else _scheme_kind(schemes.get(name)))
+        has_key = "api_key" in kinds
+        key_required = key_required and has_key
+        strong = [k for k in kinds if k not in ("api_key", "none")]
+        kind = strong[0] if strong else ("api_key" if has_key else "none")
+        if weakest is None or rank[kind] < rank[weakest]:
+            weakest = kind
+    return weakest or "none", key_required and bool(names), names
+
+
+def _open_for_anyone(policy: Any) -> bool:
+    """True when a resource policy does not narrow who may invoke (absent, or Allow * with no Deny)."""
+    if not isinstance(policy, Mapping):
+        return True
+    statements = policy.get("Statement")
+    statements = statements if isinstance(statements, list) else [statements]
+    allows_anyone = False
+    for item in statements:
+        if not isinstance(item, Mapping):
+            continue
+        if item.get("Effect") == "Deny":
+            return False
+        principal = item.get("Principal")
+        if (principal == "*" or isinstance(principal, Mapping) and principal.get("AWS") in ("*", ["*"])) \
+                and not item.get("Condition"):
+            allows_anyone = True
+    return allows_anyone
+
+
+def _throttle(settings: Any, rate_key: str, burst_key: str) -> dict[str, Any] | None:
+    if not isinstance(settings, Mapping):
+        return None
+    found = {}
+    if settings.get(rate_key) is not None:
+        found["rate"] = settings[rate_key]
+    if settings.get(burst_key) is not None:
+        found["burst"] = settings[burst_key]
+    return found or None
+
+
+def rest_endpoint(api: Resource) -> tuple[bool, dict[str, Any]]:
+    """(reachable from the internet, facts for the trigger config) of a REST API or SAM Api."""
+    props = api.properties
+    endpoint = props.get("EndpointConfiguration")
+    if isinstance(endpoint, Mapping):
+        types = endpoint.get("Types") or endpoint.get("Type") or []
+    else:
+        types = endpoint or []
+    body = props.get("Body") or props.get("DefinitionBody")
+    body = body if isinstance(body, Mapping) else {}
+    body_types = _nested(body, "x-amazon-apigateway-endpoint-configuration", "types") or []
+    types = [str(t).upper() for t in (types if isinstance(types, list) else [types])]
+    types += [str(t).upper() for t in (body_types if isinstance(body_types, list) else [])]
+    policy = props.get("Policy") or body.get("x-amazon-apigateway-policy") or _nested(props, "Auth", "ResourcePolicy")
+    if isinstance(policy, Mapping) and "Statement" not in policy and all("Blacklist" in k for k in policy):
+        policy = None  # a SAM ResourcePolicy that only denies some callers leaves the API open
+    config: dict[str, Any] = {"api": api.logical_id, "endpoint": types or ["EDGE"]}
+    if policy is not None:
+        config["resource_policy"] = policy
+    private = "PRIVATE" in types or (policy is not None and not _open_for_anyone(policy))
+    return not private, config
+
+
+class _RestApis:
+    """API Gateway REST APIs: swagger bodies, Method resources, stages and usage plans."""
+
+    def __init__(self, mapper: _Mapper) -> None:
+        self.m = mapper
+        self.apis = {lid: r for lid, r in mapper.res.items() if r.type == "AWS::ApiGateway::RestApi"}
+        self.throttling: dict[str, dict[str, Any]] = {}
+        self.route_throttling: dict[tuple[str, str, str], dict[str, Any]] = {}
+
+    def collect(self) -> None:
+        if not self.apis:
+            return
+        self._stages()
+        for lid, api in self.apis.items():
+            body = api.properties.get("Body")
+            if isinstance(body, Mapping):
+                self._body(lid, api, body)
+        for lid, resource in self.m.res.items():
+            if resource.type == "AWS::ApiGateway::Method":
+                self._method(lid, resource.properties)
+
+    def _stages(self) -> None:
+        for resource in self.m.res.values():
+            props = resource.properties
+            if resource.type == "AWS::ApiGateway::Stage":
+                self._method_settings(self.m.ref(props.get("RestApiId")), props.get("MethodSettings"))
+            elif resource.type == "AWS::ApiGateway::Deployment":
+                description = props.get("StageDescription")
+                if isinstance(description, Mapping):
+                    api = self.m.ref(props.get("RestApiId"))
+                    limits = _throttle(description, "ThrottlingRateLimit", "ThrottlingBurstLimit")
+                    if api and limits:
+                        self.throttling.setdefault(api, limits)
+                    self._method_settings(api, description.get("MethodSettings"))
+        for resource in self.m.res.values():
+            if resource.type != "AWS::ApiGateway::UsagePlan":
+                continue
+            limits = _throttle(resource.properties.get("Throttle"), "RateLimit", "BurstLimit")
+            for stage in resource.properties.get("ApiStages") or []:
+                api = self.m.ref(stage.get("ApiId")) if isinstance(stage, Mapping) else None
+                if api and limits:
+                    self.throttling.setdefault(api, {**limits, "usage_plan": True})
+
+    def _method_settings(self, api: str | None, settings: Any) -> None:
+        if api is None or not isinstance(settings, list):
+            return
+        for item in settings:
+            limits = _throttle(item, "ThrottlingRateLimit", "ThrottlingBurstLimit")
+            if not isinstance(item, Mapping) or not limits:
+                continue
+            path = str(item.get("ResourcePath", "/*")).replace("~1", "/")
+            method = str(item.get("HttpMethod", "*")).upper()
+            if path in ("/*", "*") and method == "*":
+                self.throttling[api] = limits
+            else:
+                self.route_throttling[(api, path, method)] = limits
+
+    def _limits(self, api: str, path: str | None, method: str | None) -> dict[str, Any] | None:
+        for key in ((api, path, method), (api, path, "*")):
+            if key in self.route_throttling:
+                return self.route_throttling[key]
+        return self.throttling.get(api)
+
+    def _endpoint(self, api: Resource) -> tuple[bool, dict[str, Any]]:
+        """(reachable from the internet, facts for the trigger config)."""
+        return rest_endpoint(api)
+
+
+    def _body(self, lid: str, api: Resource, body: Mapping[str, Any]) -> None:
+        reachable, base_config = self._endpoint(api)
+        schemes = body.get("securityDefinitions") or _nested(body, "components", "securitySchemes") or {}
+        default_security = body.get("security")
+        for path, item in (body.get("paths") or {}).items():
+            if not isinstance(item, Mapping):
+                continue
+            for verb, operation in item.items():
+                if verb.lower() not in _HTTP_METHODS or not isinstance(operation, Mapping):
+                    continue
+                integration = operation.get("x-amazon-apigateway-integration")
+                if not isinstance(integration, Mapping):
+                    continue
+                function = self.m.fn(integration.get("uri"))
+                if function is None:
+                    continue
+                method = "ANY" if verb.lower() == "x-amazon-apigateway-any-method" else verb.upper()
+                security = operation.get("security", default_security)
+                auth, key_required, names = _route_auth(security, schemes if isinstance(schemes, Mapping) else {})
+                config = dict(base_config, integration=integration.get("type"))
+                if names:
+                    config["authorizer"] = names
+                self.m._add(function, Trigger(
+                    type="http", source=lid, public=reachable and auth in ("none", "api_key"), auth=auth,
+                    api_key_required=key_required, path=str(path), method=method,
+                    throttling=self._limits(lid, str(path), method), config=config,
+                    location=self.m.route_location(lid, function, str(path), verb)))
+
+    def _path(self, resource_id: Any, depth: int = 0) -> str:
+        lid = self.m.ref(resource_id)
+        if lid is None or self.m.res[lid].type != "AWS::ApiGateway::Resource" or depth > 50:
+            return ""
+        props = self.m.res[lid].properties
+        return f"{self._path(props.get('ParentId'), depth + 1)}/{to_text(props.get('PathPart', ''))}"
+
+    def _method(self, lid: str, props: Mapping[str, Any]) -> None:
+        integration = props.get("Integration")
+        function = self.m.fn(_nested(integration, "Uri")) if isinstance(integration, Mapping) else None
+        if function is None:
+            return
+        api_id = self.m.ref(props.get("RestApiId"))
+        path = self._path(props.get("ResourceId")) or "/"
+        method = str(props.get("HttpMethod", "ANY")).upper()
+        kind = str(props.get("AuthorizationType", "NONE")).upper()
+        auth = {"NONE": "none", "AWS_IAM": "iam", "COGNITO_USER_POOLS": "cognito", "CUSTOM": "lambda"}.get(kind,
+                                                                                                          "unknown")
+        authorizer = self.m.ref(props.get("AuthorizerId"))
+        if authorizer and auth in ("lambda", "unknown"):
+            declared = str(self.m.res[authorizer].properties.get("Type", "")).upper()
+            auth = "cognito" if declared == "COGNITO_USER_POOLS" else "lambda"
+        key_required = props.get("ApiKeyRequired") in (True, "true", "True")
+        if auth == "none" and key_required:
+            auth = "api_key"
+        reachable, config = self._endpoint(self.m.res[api_id]) if api_id in self.apis else (True, {})
+        config = dict(config, integration=integration.get("Type"), method_resource=lid)
+        if authorizer:
+            config["authorizer"] = authorizer
+        self.m._add(function, Trigger(
+            type="http", source=api_id, public=reachable and auth in ("none", "api_key"), auth=auth,
+            api_key_required=key_required, path=path, method=method,
+            throttling=self._limits(api_id, path, method) if api_id else None, config=config,
+            location=self.m._loc(lid)))
+
+
+class _HttpApis:
+    """API Gateway v2: HTTP APIs and WebSocket APIs (bodies, routes, quick-create targets)."""
+
+    def __init__(self, mapper: _Mapper) -> None:
+        self.m = mapper
+        self.apis = {lid: r for lid, r in mapper.res.items() if r.type == "AWS::ApiGatewayV2::Api"}
+        self.throttling: dict[str, dict[str, Any]] = {}
+        self.route_throttling: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def collect(self) -> None:
+        if not self.apis:
+            return
+        for resource in self.m.res.values():
+            if resource.type == "AWS::ApiGatewayV2::Stage":
+                api = self.m.ref(resource.properties.get("ApiId"))
+                limits = _throttle(resource.properties.get("DefaultRouteSettings"),
+                                   "ThrottlingRateLimit", "ThrottlingBurstLimit")
+                if api and limits:
+                    self.throttling[api] = limits
+                routes = resource.properties.get("RouteSettings")
+                for key, settings in (routes.items() if isinstance(routes, Mapping) else ()):
+                    limits = _throttle(settings, "ThrottlingRateLimit", "ThrottlingBurstLimit")
+                    if api and limits:
+                        self.route_throttling[(api, key)] = limits
+        for lid, api in self.apis.items():
+            props = api.properties
+            kind = "websocket" if str(props.get("ProtocolType", "HTTP")).upper() == "WEBSOCKET" else "httpApi"
+            function = self.m.fn(props.get("Target")) if props.get("Target") is not None else None
+            if function:
+                self._route(function, lid, kind, "$default", "none", False, {}, self.m._loc(lid))
+            body = props.get("Body")
+            if isinstance(body, Mapping):
+                self._body(lid, kind, body)
+        connect_auth = self._connect_auth()
+        for lid, resource in self.m.res.items():
+            if resource.type == "AWS::ApiGatewayV2::Route":
+                self._route_resource(lid, resource.properties, connect_auth)
+
+    def _route(self, function: str, api: str, kind: str, key: str, auth: str, key_required: bool,
+               config: dict[str, Any], location: Location) -> None:
+        method, _, path = key.partition(" ") if " " in key else (None, "", key)
+        self.m._add(function, Trigger(
+            type=kind, source=api, public=auth in ("none", "api_key"), auth=auth, api_key_required=key_required,
+            path=path, method=method.upper() if method else None,
+            throttling=self.route_throttling.get((api, key)) or self.throttling.get(api),
+            config=dict(config, api=api, route_key=key), location=location))
+
+    def _body(self, lid: str, kind: str, body: Mapping[str, Any]) -> None:
+        schemes = _nested(body, "components", "securitySchemes") or body.get("securityDefinitions") or {}
+        default_security = body.get("security")
+        for path, item in (body.get("paths") or {}).items():
+            if not isinstance(item, Mapping):
+                continue
+            for verb, operation in item.items():
+                if verb.lower() not in _HTTP_METHODS or not isinstance(operation, Mapping):
+                    continue
+                integration = operation.get("x-amazon-apigateway-integration")
+                function = self.m.fn(integration.get("uri")) if isinstance(integration, Mapping) else None
+                if function is None:
+                    continue
+                method = "ANY" if verb.lower() == "x-amazon-apigateway-any-method" else verb.upper()
+                auth, key_required, names = _route_auth(operation.get("security", default_security),
+                                                        schemes if isinstance(schemes, Mapping) else {})
+                config = {"authorizer": names} if names else {}
+                key = "$default" if path == "$default" else f"{method} {path}"
+                self._route(function, lid, kind, key, auth, key_required, config,
+                            self.m.route_location(lid, function, str(path), verb))
+
+    def _auth_of(self, props: Mapping[str, Any]) -> str:
+        kind = str(props.get("AuthorizationType", "NONE")).upper()
+        auth = {"NONE": "none", "AWS_IAM": "iam", "JWT": "jwt", "CUSTOM": "lambda"}.get(kind, "unknown")
+        authorizer = self.m.ref(props.get("AuthorizerId"))
+        if authorizer:
+            declared = str(self.m.res[authorizer].properties.get("AuthorizerType", "")).upper()
+            auth = "jwt" if declared == "JWT" else "lambda" if declared == "REQUEST" else auth
+        return auth
+
+    def _connect_auth(self) -> dict[str, str]:
+        found = {}
+        for resource in self.m.res.values():
+            props = resource.properties
+            if resource.type == "AWS::ApiGatewayV2::Route" and props.get("RouteKey") == "$connect":
+                api = self.m.ref(props.get("ApiId"))
+                if api:
+                    found[api] = self._auth_of(props)
+        return found
+
+    def _route_resource(self, lid: str, props: Mapping[str, Any], connect_auth: Mapping[str, str]) -> None:
+        integration = self.m.ref(props.get("Target"))
+        if integration is None or self.m.res[integration].type != "AWS::ApiGatewayV2::Integration":
+            return
+        function = self.m.fn(self.m.res[integration].properties.get("IntegrationUri"))
+        api = self.m.ref(props.get("ApiId"))
+        if function is None or api is None:
+            return
+        kind = "websocket" if str(self.apis[api].properties.get("ProtocolType", "")).upper() == "WEBSOCKET" \
+            else "httpApi" if api in self.apis else "httpApi"
+        auth = self._auth_of(props)
+        if kind == "websocket" and props.get("RouteKey") != "$connect":
+            auth = connect_auth.get(api, auth)
+        key_required = props.get("ApiKeyRequired") in (True, "true")
+        if auth == "none" and key_required:
+            auth = "api_key"
+        config: dict[str, Any] = {"route": lid}
+        if props.get("AuthorizerId") is not None:
+            config["authorizer"] = self.m.ref(props["AuthorizerId"]) or to_text(props["AuthorizerId"])
+        self._route(function, api, kind, to_text(props.get("RouteKey", "$default")), auth, key_required, config,
+                    self.m._loc(lid))

@@ -1,0 +1,218 @@
+"""Expand AWS SAM templates to CloudFormation with the official translator, offline.
+
+Why the translator and not our own expansion: SAM's implicit resources (roles, permissions,
+event-source mappings, the implicit API and its swagger, policy templates) are what gets
+deployed, and only the translator knows them exactly. It needs a region and S3 code URIs, so
+local ``CodeUri`` directories are swapped for placeholders and remembered: the scanner reads
+the code from them. When the translator refuses a resource, the others are translated without
+it and the refused ones are returned as written, so the app still loads.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fnguard.iam.managed import name_to_arn_map
+from fnguard.load.yamlsource import line_of, load_document
+from fnguard.model import InputError
+
+SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
+PLACEHOLDER_BUCKET = "fnguard-placeholder"
+_MAX_RETRIES = 4
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """A SAM template translated to CloudFormation, with what the translation forgot."""
+
+    template: dict[str, Any]
+    """The CloudFormation template (plain dicts); resources the translator refused stay SAM."""
+    code_dirs: Mapping[str, str] = field(default_factory=dict)
+    """SAM function logical id → absolute local code directory."""
+    untranslated: tuple[str, ...] = ()
+    """Logical ids of SAM resources kept as written because the translator refused them."""
+    warnings: tuple[str, ...] = ()
+
+
+def is_sam(document: Mapping[str, Any]) -> bool:
+    """True when the template's Transform includes the SAM transform."""
+    transform = document.get("Transform")
+    names = transform if isinstance(transform, list) else [transform]
+    return any(isinstance(name, str) and name.startswith("AWS::Serverless") for name in names)
+
+
+def plain(value: Any) -> Any:
+    """A copy made of plain dicts, lists and JSON scalars (dates as ISO strings)."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def expand(path: Path, document: Mapping[str, Any], parameters: Mapping[str, Any], region: str) -> Expansion:
+    """Translate ``document`` (read from ``path``) as the SAM CLI would, without AWS access."""
+    template = plain(document)
+    warnings: list[str] = []
+    code_dirs = _swap_local_uris(template, path, warnings)
+    refused: dict[str, Any] = {}
+    for _attempt in range(_MAX_RETRIES):
+        try:
+            translated = _translate(template, parameters, region)
+        except _Refused as exc:
+            ids = [lid for lid in exc.logical_ids if lid in template.get("Resources", {}) and lid not in refused]
+            warnings.append(f"{path}: SAM translator refused {', '.join(ids) or 'the template'}: {exc.message}")
+            if not ids:
+                break
+            for lid in ids:
+                refused[lid] = template["Resources"].pop(lid)
+            continue
+        except Exception as exc:  # noqa: BLE001 - the translator raises anything on odd input
+            warnings.append(f"{path}: SAM translator failed ({type(exc).__name__}: {_first_line(exc)})")
+            break
+        resources = translated.setdefault("Resources", {})
+        for lid, body in refused.items():
+            resources[lid] = body
+        if refused:
+            warnings[-1] += "; those resources are read as written"
+        return Expansion(translated, code_dirs, tuple(refused), tuple(warnings))
+    # Give up on translation: map the template as written.
+    fallback = plain(document)
+    _swap_local_uris(fallback, path, [])
+    warnings.append(f"{path}: SAM template read without translation: implicit resources are approximated")
+    sam_ids = tuple(
+        lid for lid, body in fallback.get("Resources", {}).items()
+        if isinstance(body, dict) and str(body.get("Type", "")).startswith("AWS::Serverless::")
+    )
+    return Expansion(fallback, code_dirs, sam_ids, tuple(warnings))
+
+
+class _Refused(Exception):
+    def __init__(self, message: str, logical_ids: list[str]) -> None:
+        super().__init__(message)
+        self.message = message
+        self.logical_ids = logical_ids
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [""])[0][:300]
+
+
+def _translate(template: dict[str, Any], parameters: Mapping[str, Any], region: str) -> dict[str, Any]:
+    import boto3
+    from samtranslator.model.exceptions import InvalidDocumentException
+    from samtranslator.parser.parser import Parser
+    from samtranslator.translator.translator import Translator
+
+    logging.getLogger("samtranslator").setLevel(logging.ERROR)
+    session = boto3.Session(region_name=region, aws_access_key_id="offline", aws_secret_access_key="offline")
+    translator = Translator(None, Parser(), boto_session=session)
+    try:
+        return translator.translate(
+            copy.deepcopy(template),
+            parameter_values=dict(parameters),
+            get_managed_policy_map=name_to_arn_map,
+        )
+    except InvalidDocumentException as exc:
+        causes = list(getattr(exc, "causes", []) or [])
+        ids = [str(getattr(cause, "_logical_id", "")) for cause in causes if getattr(cause, "_logical_id", None)]
+        message = "; ".join(_first_line(Exception(getattr(c, "message", str(c)))) for c in causes[:3])
+        raise _Refused(message or _first_line(exc), ids) from None
+
+
+def _local(uri: Any) -> bool:
+    return isinstance(uri, str) and not uri.startswith(("s3://", "https://", "http://"))
+
+
+def _swap_local_uris(template: dict[str, Any], path: Path, warnings: list[str]) -> dict[str, str]:
+    """Replace local code/definition URIs by placeholders; return function → local code dir."""
+    base = path.resolve().parent
+    resources = template.get("Resources")
+    if not isinstance(resources, dict):
+        raise InputError(f"{path}: Resources is not a mapping")
+    globals_ = template.get("Globals") if isinstance(template.get("Globals"), dict) else {}
+    global_function = globals_.get("Function") if isinstance(globals_.get("Function"), dict) else {}
+    global_code = global_function.get("CodeUri")
+    if _local(global_code):
+        global_function["CodeUri"] = f"s3://{PLACEHOLDER_BUCKET}/global.zip"
+    code_dirs: dict[str, str] = {}
+    for lid, body in resources.items():
+        if not isinstance(body, dict):
+            continue
+        kind = body.get("Type")
+        props = body.get("Properties")
+        if not isinstance(props, dict):
+            props = {}
+            if kind == "AWS::Serverless::Function":
+                body["Properties"] = props
+        if kind == "AWS::Serverless::Function":
+            code = props.get("CodeUri", global_code)
+            image = props.get("PackageType", global_function.get("PackageType")) == "Image"
+            if props.get("InlineCode") is not None or global_function.get("InlineCode") is not None or image:
+                continue
+            if code is None or _local(code):
+                code_dirs[lid] = str((base / (code or ".")).resolve())
+                props["CodeUri"] = f"s3://{PLACEHOLDER_BUCKET}/{lid}.zip"
+        elif kind == "AWS::Serverless::LayerVersion" and _local(props.get("ContentUri")):
+            props["ContentUri"] = f"s3://{PLACEHOLDER_BUCKET}/{lid}.zip"
+        elif kind in ("AWS::Serverless::Api", "AWS::Serverless::HttpApi") and _local(props.get("DefinitionUri")):
+            props["DefinitionBody"] = _read_definition(base / props.pop("DefinitionUri"), warnings)
+        elif kind in ("AWS::Serverless::Api", "AWS::Serverless::HttpApi") and _include(props.get("DefinitionBody")):
+            local = base / _include(props["DefinitionBody"])
+            if local.is_file():
+                props["DefinitionBody"] = _read_definition(local, warnings)
+        elif kind == "AWS::Serverless::StateMachine" and _local(props.get("DefinitionUri")):
+            props["DefinitionUri"] = {"Bucket": PLACEHOLDER_BUCKET, "Key": f"{lid}.json"}
+        elif kind == "AWS::Serverless::Application" and _local(props.get("Location")):
+            props["Location"] = f"https://{PLACEHOLDER_BUCKET}.s3.amazonaws.com/{lid}.yaml"
+        elif kind == "AWS::Serverless::GraphQLApi" and _local(props.get("SchemaUri")):
+            props["SchemaUri"] = f"s3://{PLACEHOLDER_BUCKET}/{lid}.graphql"
+    return code_dirs
+
+
+def _include(value: Any) -> str | None:
+    """The local file of an ``Fn::Transform: AWS::Include`` (what ``sam package`` inlines)."""
+    if not isinstance(value, dict) or set(value) != {"Fn::Transform"}:
+        return None
+    transform = value["Fn::Transform"]
+    if not isinstance(transform, dict) or transform.get("Name") != "AWS::Include":
+        return None
+    location = (transform.get("Parameters") or {}).get("Location")
+    return location if _local(location) else None
+
+
+def _read_definition(path: Path, warnings: list[str]) -> Any:
+    """A local OpenAPI file named by DefinitionUri, inlined as the translator would after packaging."""
+    try:
+        return plain(load_document(path))
+    except (InputError, OSError) as exc:
+        warnings.append(f"{path}: API definition not read: {exc}")
+        return {"swagger": "2.0", "info": {"title": path.stem}, "paths": {}}
+
+
+def origin_line(original: Mapping[str, Any], generated_id: str) -> tuple[str | None, int | None]:
+    """The SAM resource (and line) a generated resource comes from, guessed from its logical id.
+
+    The translator names what it generates after its source (``FnRole``, ``FnApiEventPermissionProd``,
+    ``FnSQSEvent``): the longest matching ``<Function><Event>`` or ``<Resource>`` prefix wins.
+    """
+    resources = original.get("Resources")
+    if not isinstance(resources, Mapping):
+        return None, None
+    if generated_id in resources:
+        return generated_id, line_of(resources, generated_id)
+    best: tuple[int, str | None, int | None] = (0, None, None)
+    for lid, body in resources.items():
+        if not generated_id.startswith(lid) or len(lid) <= best[0]:
+            continue
+        line = line_of(resources, lid)
+        props = body.get("Properties") if isinstance(body, Mapping) else None
+        events = props.get("Events") if isinstance(props, Mapping) else None
+        if isinstance(events, Mapping):
+            for event in events:
+                if generated_id.startswith(f"{lid}{event}"):
+                    line = line_of(events, event) or line
+        best = (len(lid), lid, line)
+    return best[1], best[2]
