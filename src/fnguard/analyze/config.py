@@ -79,8 +79,9 @@ def env_secrets(app: App, context: ScanContext) -> Iterator[Finding]:
                 continue  # one provider/Globals variable shared by every function: reported once
             reported.add((function.location.file, line, str(name)))
             sharing = [f.name for f in app.functions if (f.environment or {}).get(name) == value]
-            severity = "low" if match.placeholder else "medium" if match.example else None
-            state = ("holds a placeholder today; the real value would be stored" if match.placeholder
+            severity = "low" if match.placeholder else "medium" if match.example or match.deploy_time else None
+            state = ("comes from the deployer's environment and is then stored" if match.deploy_time else
+                     "holds a placeholder today; the real value would be stored" if match.placeholder
                      else "is AWS's documentation example key, written where a real key would be stored" if match.example
                      else "is stored")
             yield finding(

@@ -366,7 +366,7 @@ def open_function_urls(app: App, context: ScanContext) -> Iterator[Finding]:
         if open_trigger is None and isinstance(url_config, Mapping) and url_config.get("location"):
             where = url_config["location"]
         reported.add(function.name)
-        yield _url_finding(app, function, where)
+        yield _url_finding(app, function, where, verified=verifies_signature(function))
     for resource in app.resources.values():
         if resource.type != "AWS::Lambda::Url" or _url_auth(resource.properties.get("AuthType")) != "none":
             continue
@@ -377,13 +377,33 @@ def open_function_urls(app: App, context: ScanContext) -> Iterator[Finding]:
         yield _url_finding(app, function, located(resource, resource.properties, "AuthType"), name)
 
 
-def _url_finding(app: App, function: Function | None, where: Location, name: str | None = None) -> Finding:
+# What webhook handlers call to check the sender's signature (Stripe, GitHub, Twilio, Slack, generic HMAC).
+_SIGNATURE_CHECK = re.compile(
+    r"compare_digest|construct_event|verify_signature|validate_signature|verify_webhook|RequestValidator|"
+    r"X-Hub-Signature|Stripe-Signature|X-Twilio-Signature|X-Slack-Signature|signature_verifier|VerifyKey"
+)
+
+
+def verifies_signature(function: Function | None) -> bool:
+    """The handler checks a request signature: the URL is open by design, its callers are verified in code."""
+    if function is None or not function.handler_file:
+        return False
+    try:
+        return bool(_SIGNATURE_CHECK.search(Path(function.handler_file).read_text(encoding="utf-8", errors="replace")))
+    except OSError:
+        return False
+
+
+def _url_finding(app: App, function: Function | None, where: Location, name: str | None = None,
+                 verified: bool = False) -> Finding:
     name = name or (function.name if function else None)
+    mitigation = (" Its handler verifies a request signature, which authenticates the sender but still lets "
+                  "anyone make it run (and bill)." if verified else "")
     return finding(
         "FG103",
         f"{name} has a function URL with AuthType NONE: anyone who finds the URL can invoke it directly, "
-        "with no authorizer and no gateway throttling in front of it.",
-        function=function.name if function else None, location=where,
+        f"with no authorizer and no gateway throttling in front of it.{mitigation}",
+        function=function.name if function else None, location=where, severity="medium" if verified else None,
         remediation=fix(
             app,
             "Set `url: {authorizer: aws_iam}` on the function (and sign requests with SigV4), or move the "
@@ -393,7 +413,7 @@ def _url_finding(app: App, function: Function | None, where: Location, name: str
             "for a webhook, verify the sender's signature in code.",
             "Set `AuthType: AWS_IAM` on the AWS::Lambda::Url.",
         ),
-        details={"subject": "function-url"},
+        details={"subject": "function-url", "signature_verified_in_code": verified},
     )
 
 

@@ -22,7 +22,8 @@ _SECRET_NAME = re.compile(
 # Names that contain a secret word but hold a reference, not a secret (SECRET_ARN, TOKEN_URL...).
 _REFERENCE_SUFFIX = re.compile(
     r"(?:_|^)(ARN|ID|NAME|PATH|URL|URI|ENDPOINT|REGION|TTL|EXPIRY|EXPIRES|EXPIRATION|LENGTH|"
-    r"HEADER|TABLE|BUCKET|QUEUE|TOPIC|PARAM|PARAMETER|KEY_ID|SSM|ENABLED|TYPE|FILE|VERSION|POOL)$"
+    r"HEADER|TABLE|BUCKET|QUEUE|TOPIC|PARAM|PARAMETER|KEY_ID|SSM|ENABLED|TYPE|FILE|VERSION|POOL|PORT|HOST|"
+    r"TIMEOUT|SIZE|LEVEL|MODE|COUNT|FORMAT|PREFIX|ALGORITHM|ALG|LOCATION|DIR|FIELD|ATTRIBUTE|METHOD|STORE)$"
 )
 
 
@@ -84,6 +85,9 @@ class SecretMatch:
     """The value is a placeholder (``YOUR-SECRET-HERE``): the practice is wrong, nothing leaked."""
     example: bool = False
     """The value is a well-known documentation example (AWS's ``AKIA...EXAMPLE``)."""
+    deploy_time: bool = False
+    """The value comes from the deployer's environment (``${env:X}``): not in the template, but stored in
+    plain text in the function configuration once deployed."""
 
 
 def name_says_secret(name: str) -> bool:
@@ -116,6 +120,8 @@ def shannon_entropy(value: str) -> float:
 def _looks_random(value: str) -> bool:
     if not _TOKEN_CHARS.match(value) or value.startswith(("arn:", "http", "/")):
         return False
+    if re.fullmatch(r"[a-z0-9._-]+", value) and re.search(r"[-_.]", value):
+        return False  # resource names (my-bucket-123456789012-us-east-1), host names, versions
     classes = sum(bool(re.search(p, value)) for p in (r"[a-z]", r"[A-Z]", r"[0-9]"))
     if classes < 2 or re.fullmatch(r"[a-z0-9.-]+", value) and "." in value:  # host names, versions
         return False
@@ -128,6 +134,13 @@ def classify(name: str, value: object) -> SecretMatch | None:
         return None
     text = value.strip()
     if not text or is_reference(text) or text.startswith("${") and text.endswith("}") and ":" not in text:
+        return None
+    if re.fullmatch(r"-?\d+(\.\d+)?", text):
+        return None
+    env_only = re.fullmatch(r"\$\{env:([A-Za-z0-9_]+)(?:,[^}]*)?\}", text)
+    if env_only:
+        if name_says_secret(name) or name_says_secret(env_only.group(1)):
+            return SecretMatch("name", f"copied from the deployer's ${{env:{env_only.group(1)}}}", deploy_time=True)
         return None
     if text in DOCUMENTATION_EXAMPLES:
         return SecretMatch("value", "AWS documentation example key", example=True)
