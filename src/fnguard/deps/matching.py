@@ -9,10 +9,12 @@ the version.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fnguard.deps.versions import InvalidVersionError, VersionScheme
-from fnguard.deps.vulndb.model import Advisory
+
+if TYPE_CHECKING:  # the store imports this module while compiling: no import cycle at run time
+    from fnguard.deps.vulndb.model import Advisory
 
 Events = Sequence[tuple[str, str]]
 
