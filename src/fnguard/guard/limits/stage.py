@@ -126,7 +126,7 @@ class LimitsStage:
             if stop is not None:
                 return stop
         envelope = inv.envelope
-        for rule, window in zip(self.rate_rules, self.local):
+        for rule, window in zip(self.rate_rules, self.local, strict=True):
             if rule.route and not (envelope.route and fnmatch.fnmatchcase(envelope.route, rule.route)):
                 continue
             key = caller_key(rule.key, envelope, inv.event)
