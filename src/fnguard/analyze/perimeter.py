@@ -453,8 +453,9 @@ def open_invoke_permissions(app: App, context: ScanContext) -> Iterator[Finding]
         )
     for function in app.functions:
         for trigger in function.triggers:
-            if trigger.type != "invoke" or not trigger.public or trigger.source in app.resources:
-                continue
+            if trigger.type != "invoke" or not trigger.public or trigger.source in app.resources \
+                    or cfg(trigger.config, "permission") in app.resources:
+                continue  # the permission resource itself was judged above
             principal = cfg(trigger.config, "principal", "Principal")
             conditions = cfg(trigger.config, "conditions", "condition", "Condition")
             if conditions:
