@@ -523,6 +523,8 @@ class _Interpreter:
         shape = model["types"].get(resource.type, {}) if resource.type else model["service"]
         if method in shape.get("has", {}):
             return Resource(resource.service, shape["has"][method], resource.ids + tuple(args))
+        if resource.type is None and method in model["types"]:
+            return Resource(resource.service, method, tuple(args))  # boto3 offers every type here
         params = self.identifier_params(resource, shape)
         if method in shape.get("actions", {}):
             operation = shape["actions"][method]

@@ -149,6 +149,8 @@ def _target(value: Any, function: Function, app: App) -> _Target | None:
         raw = function.environment.get(value.name)
         if raw is None:
             return None
+        if isinstance(raw, str) and raw in _by_physical_name(app):
+            return _logical_target(_by_physical_name(app)[raw], app)
         return _target_of_template_value(raw, app)
     if isinstance(value, Literal):
         logical = _by_physical_name(app).get(value.value)
@@ -278,6 +280,24 @@ def _granted_resources(need_action: str, granted: Sequence[Statement], region: s
     return found
 
 
+def _fits_type(action: str, resource: str) -> bool:
+    """Could ``resource`` be of a type ``action`` applies to (an object ARN for s3:GetObject)?"""
+    info = catalog.lookup(action)
+    if info is None or not info.resource_types or resource == "*":
+        return True
+    for resource_type in info.resource_types:
+        fmt = catalog.arn_format(info.prefix, resource_type)
+        if not fmt:
+            return True
+        # Bucket names hold no "/", which tells a bucket ARN from an object ARN.
+        pattern = re.escape(fmt.replace("${BucketName}", "\0"))
+        pattern = re.sub(r"\\\$\\\{[A-Za-z0-9]+\\\}", ".*", pattern).replace("\x00", "[^/]*")
+        concrete = re.sub(r"\$\{[^}]+\}", "x", resource)
+        if re.fullmatch(pattern, concrete):
+            return True
+    return False
+
+
 def _narrow(need: Need, granted: Sequence[Statement], region: str) -> tuple[str, ...]:
     """Per resource: keep it when granted; when the grant is narrower, take the grant's resources.
 
@@ -285,6 +305,8 @@ def _narrow(need: Need, granted: Sequence[Statement], region: str) -> tuple[str,
     """
     out: list[str] = []
     grants = _granted_resources(need.action, granted, region)
+    fitting = [g for g in grants if _fits_type(need.action, g)]
+    grants = fitting or grants
     for resource in need.resources:
         if policy.allowed(granted, need.action, resource, region=region):
             out.append(resource)
