@@ -55,7 +55,10 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, ModuleType]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser, modules = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # usage errors (status 2) and --help/--version (status 0)
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 2
     if not args.command:
         parser.print_help(sys.stderr)
         return 2
