@@ -347,7 +347,8 @@ def test_function_role_from_resources_and_external_role(kitchen):
 
 def test_resources_that_target_functions_by_framework_logical_id(kitchen):
     (invoke,) = kitchen.function("authorizer").triggers
-    assert (invoke.type, invoke.public, invoke.source) == ("invoke", True, "*")
+    assert (invoke.type, invoke.public, invoke.source) == ("invoke", True, "PublicInvoke")
+    assert invoke.config["principal"] == "*" and invoke.config["conditions"] == {}
     sns = [t for t in kitchen.function("open-url").triggers if t.type == "sns"]
     assert [(t.source, t.config["subscription"]) for t in sns] == [("Topic", "TopicSubscription")]
 
@@ -385,6 +386,41 @@ functions:
     app = load(path, load_document(path), options=Options(stage="prod", region="ap-south-1"))
     assert app.name == "opts" and app.region == "ap-south-1"
     assert app.function("f").environment["STAGE"] == "prod"
+    assert app.function("f").properties["FunctionName"] == "opts-prod-f"  # the framework's deploy name
+
+
+def test_private_endpoint_resource_policy_and_access_logs(tmp_path):
+    path = _write(tmp_path, """
+service: inner
+provider:
+  name: aws
+  runtime: python3.12
+  endpointType: PRIVATE
+  apiGateway:
+    resourcePolicy:
+      - Effect: Allow
+        Principal: "*"
+        Action: execute-api:Invoke
+        Resource: execute-api:/*
+        Condition:
+          StringEquals: {aws:SourceVpce: vpce-1}
+  logs:
+    restApi: true
+functions:
+  f:
+    handler: f.handler
+    name: custom-deploy-name
+    events:
+      - http: GET inner
+      - httpApi: GET /outer
+""")
+    (app,) = load_path(path)
+    rest, http_api = app.function("f").triggers
+    assert (rest.public, rest.auth, rest.config["endpoint_type"]) == (False, "none", "PRIVATE")
+    assert rest.config["resource_policy"][0]["Condition"] == {"StringEquals": {"aws:SourceVpce": "vpce-1"}}
+    assert rest.config["access_logs"] is True and http_api.config["access_logs"] is False
+    assert http_api.public is True
+    assert app.function("f").properties["FunctionName"] == "custom-deploy-name"
 
 
 def test_v4_style_with_legacy_iam_keys_and_string_role(tmp_path):

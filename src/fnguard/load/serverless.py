@@ -469,6 +469,7 @@ def _function(svc: _Service, name: str, settings: Mapping[str, Any], line: int |
     if "_construct" in settings:
         properties["construct"] = settings["_construct"]
     properties["logical_id"] = function_logical_id(name)
+    properties.setdefault("FunctionName", settings.get("name") or f"{svc.service}-{svc.stage}-{name}")
     return Function(
         name=name,
         runtime=runtime,
@@ -630,11 +631,12 @@ def _resource_triggers(kind: str, logical_id: str, properties: Mapping[str, Any]
                        location: Location) -> list[tuple[Any, Trigger]]:
     if kind == "AWS::Lambda::Permission":
         principal = source_text(properties.get("Principal"))
-        guarded = any(k in properties for k in ("SourceArn", "SourceAccount", "PrincipalOrgID"))
-        public = principal == "*" and not guarded and properties.get("FunctionUrlAuthType") != "AWS_IAM"
+        conditions = {k: properties[k] for k in ("SourceArn", "SourceAccount", "PrincipalOrgID") if k in properties}
+        public = principal == "*" and not conditions and properties.get("FunctionUrlAuthType") != "AWS_IAM"
         return [(properties.get("FunctionName"), Trigger(
-            type="invoke", source=principal, public=public, auth="none" if public else "iam",
-            config={"permission": logical_id, "action": properties.get("Action")}, location=location))]
+            type="invoke", source=logical_id, public=public, auth="none" if public else "iam",
+            config={"principal": principal, "action": properties.get("Action"), "conditions": conditions},
+            location=location))]
     if kind == "AWS::Lambda::EventSourceMapping":
         arn = properties.get("EventSourceArn")
         text = source_text(arn) or ""

@@ -103,10 +103,16 @@ def _http(body: Any, context: EventContext, location: Location) -> Trigger:
     throttling = usage_plan.get("throttle") if private else None
     if usage_plan:
         config["usage_plan"] = usage_plan
+    gateway = _mapping(context.provider.get("apiGateway"))
+    if gateway.get("resourcePolicy"):
+        config["resource_policy"] = gateway["resourcePolicy"]
+    endpoint = str(context.provider.get("endpointType") or gateway.get("endpointType") or "EDGE").upper()
+    config["endpoint_type"] = endpoint
+    config["access_logs"] = _access_logs(context.provider, "restApi")
     return Trigger(
         type="http",
-        source=REST_API_ID,
-        public=auth in ("none", "api_key"),
+        source=source_text(gateway.get("restApiId")) or REST_API_ID,
+        public=auth in ("none", "api_key") and endpoint != "PRIVATE",
         auth=auth,
         api_key_required=private,
         path=_path(settings.get("path")),
@@ -162,6 +168,13 @@ def _authorizer_from_resource(reference: Any, context: EventContext) -> str:
     return "unknown"
 
 
+def _access_logs(provider: Mapping[str, Any], api: str) -> bool:
+    """``provider.logs.<restApi|httpApi|websocket>``: true or a settings mapping turns them on."""
+    logs = provider.get("logs")
+    value = logs.get(api) if isinstance(logs, Mapping) else None
+    return bool(value) and value is not False
+
+
 def _usage_plan(provider: Mapping[str, Any]) -> dict[str, Any]:
     """``provider.apiGateway.usagePlan`` (one plan or a list of named plans) → the loosest limits.
 
@@ -209,12 +222,13 @@ def _http_api(body: Any, context: EventContext, location: Location) -> Trigger:
     config: dict[str, Any] = {}
     if authorizer:
         config["authorizer"] = authorizer
-    http_api = context.provider.get("httpApi")
-    if isinstance(http_api, Mapping) and http_api.get("cors"):
+    http_api = _mapping(context.provider.get("httpApi"))
+    if http_api.get("cors"):
         config["cors"] = http_api["cors"]
+    config["access_logs"] = _access_logs(context.provider, "httpApi")
     return Trigger(
         type="httpApi",
-        source=HTTP_API_ID,
+        source=source_text(http_api.get("id")) or HTTP_API_ID,
         public=auth == "none",
         auth=auth,
         path=_path(settings.get("path"), keep_star=True),
@@ -258,7 +272,8 @@ def _websocket(body: Any, context: EventContext, location: Location) -> Trigger:
         auth = "iam" if str(authorizer).lower() == "aws_iam" else "lambda"
     else:
         auth = context.websocket_connect_auth or "none"
-    config = {"authorizer": authorizer} if authorizer else {}
+    config: dict[str, Any] = {"authorizer": authorizer} if authorizer else {}
+    config["access_logs"] = _access_logs(context.provider, "websocket")
     return Trigger(
         type="websocket", source=WEBSOCKET_API_ID, public=auth == "none", auth=auth, path=route,
         config=config, location=location,
