@@ -21,7 +21,7 @@ _STRONG = (
     "xterm|gcc|cc|make|java|javac|jrunscript|jjs|sqlite3|mysql|psql|mongo|redis-cli|cscli|expr|"
     "getfacl|setfacl|iptables|route|lsmod|insmod|modprobe|dmesg|journalctl|last|lastlog|w|who|env|"
     "set|echo|exec|eval|source|export|unset|alias|history|type|dir|net|ver|vol|copy|del|ren|find|"
-    "more|less|head|tail|sort|uniq|wc|od|strings|file|stat|du|df|free|top|time|date|whoami\\.exe|"
+    "more|less|head|tail|sort|uniq|wc|od|strings|stat|du|df|free|top|time|date|whoami\\.exe|"
     "invoke-expression|invoke-webrequest|iex|iwr|start-process|get-content|get-childitem|"
     "new-object|set-content|out-file|downloadstring|downloadfile|test-connection|get-process"
 )
@@ -52,7 +52,9 @@ def _command_after_separator(forms: Forms) -> str | None:
     for candidate in (text, _shell_form(text)) if any(c in text for c in "\\'\"$^{") else (text,):
         for found in _AFTER_SEP.finditer(candidate):
             name, rest = found.group(1), found.group(2)
-            if name in _WEAK and not _ARGLIKE.search(rest):
+            separator = candidate[found.start(): found.start(1)]
+            newline = "\n" in separator or "\r" in separator
+            if (name in _WEAK or newline) and not _ARGLIKE.search(rest):
                 continue
             if found.start() == 0 and candidate[:1] not in ";|&\n\r`$({":
                 # A value that merely starts with a command name is most likely a word.
@@ -73,7 +75,7 @@ RULES = ClassRules(
         Rule("FGW-CMDI-102", "cmdi", "critical", 1, "shellshock function definition in a value",
              pattern=rx(r"\(\s*\)\s*\{[^}]{0,40};\s*\}\s*;"), forms=("text",)),
         Rule("FGW-CMDI-103", "cmdi", "critical", 1, "command substitution with a command ($(...) or `...`)",
-             pattern=rx(r"\$\(\s*[a-z/][^)]{0,100}\)|`\s*[a-z/][^`]{0,100}`"), forms=("raw", "text")),
+             pattern=rx(rf"\$\(\s*[a-z/][^)]{{0,100}}\)|`\s*(?:[a-z0-9_./-]{{0,40}}/)?(?:{_STRONG})(?:[\s`;|&<>]|$)"), forms=("raw", "text")),
         Rule("FGW-CMDI-104", "cmdi", "high", 1, "shell globbing/IFS obfuscation of commands and paths",
              pattern=rx(r"/\?\?\?/|/[a-z?]{0,4}\?[a-z?]{0,4}/[a-z?*]{1,10}|\$\{?ifs\b|\$\{[a-z_]{1,20}:\d{1,3}:\d{1,3}\}|\{[a-z]{1,12},[-/.a-z0-9$]{1,40}[},]|\b(?:c\$\$at|ca\\?['\"]?t)\b"),
              forms=("raw", "text")),

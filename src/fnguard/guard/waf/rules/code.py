@@ -27,7 +27,7 @@ RULES = ClassRules(
              pattern=rx(r"require\s*\(\s*[\"'`](?:child_process|fs|net|vm|os|http)[\"'`]\s*\)|\bprocess\.(?:mainmodule|binding|env|exit|kill|dlopen|openstdin)\b|child_process|\bconstructor\s*\.\s*constructor\s*\(|\bconstructor\s*\(\s*[\"'`]return|\bfunction\s*\(\s*[\"'`]return\b|\bglobal\.process\b|\bthis\.constructor\b"),
              forms=("text",)),
         Rule("FGW-CODE-103", "code_injection", "critical", 1, "PHP opening tag followed by code",
-             pattern=rx(r"<\?(?:php|=)?\s*(?:[a-z_$]|@|/\*)|<\?php"), forms=("text",)),
+             pattern=rx(r"<\?php\b|<\?=|<\?\s+(?:[a-z_]{2,30}\s*\(|\$|echo\b)|<%\s*(?:eval|execute|response\.write)\b"), forms=("text",)),
         Rule("FGW-CODE-104", "code_injection", "high", 1, "PHP/Python/JS dangerous function call",
              pattern=rx(rf"(?:^|[^a-z0-9_.$>-])(?:{_PHP_FUNCS})\s*(?:/\*.{{0,40}}?\*/\s*)?\(\s*(?:[\"'`$@_a-z0-9\[(\\]|\)|\s*$)"),
              forms=("sql",)),

@@ -18,7 +18,7 @@ RULES = ClassRules(
              pattern=rx(r"(?:^|[^a-z0-9+/])(?:gasv|gaij|gajj|gaslaaaaaaaa|gaslgaaaaaaa)"),
              forms=("raw",)),
         Rule("FGW-DESER-104", "deserialization", "critical", 1, "Java serialized object (raw or base64/hex)",
-             pattern=rx(r"ro0ab|aced0005|\xac\xed\x00\x05|h4sia{4}[a-z]{2}"), forms=("raw", "text")),
+             pattern=rx(r"ro0ab|aced0005|\xac\xed\x00\x05"), forms=("raw", "text")),
         Rule("FGW-DESER-105", "deserialization", "high", 1, "jsonpickle / Python object hooks",
              pattern=rx(r"[\"']py/(?:object|reduce|newargs|function|type|repr|initargs)[\"']"), forms=("text",)),
         Rule("FGW-DESER-106", "deserialization", "critical", 1, ".NET gadget type names in JSON/XML",

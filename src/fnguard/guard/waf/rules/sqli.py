@@ -1,18 +1,38 @@
-"""SQL injection: the tokenising detector (see :mod:`fnguard.guard.waf.sqli`) plus a few
-keyword rules for functions that only an attack calls (sleep, benchmark, load_file...)."""
+"""SQL injection: the tokenising detector (:mod:`fnguard.guard.waf.sqli`) first, then keyword
+rules for calls and objects that only an attack touches (sleep, benchmark, into outfile...)."""
 
 from __future__ import annotations
 
+import re
+
+from fnguard.guard.waf.forms import Forms
 from fnguard.guard.waf.rules.base import ClassRules, Rule, rx
+from fnguard.guard.waf.sqli import detect
+
+
+def _tokenizer(forms: Forms) -> str | None:
+    text = forms.get("text")
+    found = detect(text)
+    if found is None and "+" in text and " " not in text.strip():
+        found = detect(text.replace("+", " "))  # form and query encodings use + for a space
+    if found is None:
+        return None
+    return f"{found.reason} [{found.context or 'as-is'}:{found.fingerprint[:20]}] {forms.decoded[:120]}"
+
 
 RULES = ClassRules(
     "sqli",
-    None,
+    re.compile(r"['\"`;#()=<>|&@*-]|\b(?:union|select|or|and|xor|having|order|group|exec|execute|declare|drop|insert|delete|update|waitfor|like|sleep|benchmark|into|shutdown|truncate)\b"),
     (
+        Rule("FGW-SQLI-101", "sqli", "critical", 1,
+             "SQL injection shape found by the tokenizer (break-out, tautology, UNION, stacked query)",
+             check=_tokenizer),
         Rule("FGW-SQLI-102", "sqli", "critical", 1, "UNION SELECT",
              pattern=rx(r"\bunion(?:\s+(?:all|distinct))?\s*\(?\s*select\b"), forms=("sql",)),
         Rule("FGW-SQLI-103", "sqli", "critical", 1, "time-based blind injection (sleep, benchmark, pg_sleep, waitfor delay)",
-             pattern=rx(r"\b(?:sleep|pg_sleep|benchmark|dbms_lock\.sleep|randomblob)\s*\(|\bwaitfor\s+(?:delay|time)\b"),
+             pattern=rx(r"\b(?:sleep|pg_sleep|benchmark|dbms_lock\.sleep|randomblob)\s*\(\s*\d|\bwaitfor\s+(?:delay|time)\s+'"),
              forms=("sql",)),
+        Rule("FGW-SQLI-104", "sqli", "critical", 1, "file read/write through SQL (into outfile, load_file)",
+             pattern=rx(r"\binto\s+(?:out|dump)file\s+['\"]|\bload_file\s*\("), forms=("sql",)),
     ),
 )

@@ -10,7 +10,7 @@ from fnguard.guard.waf.forms import Forms
 from fnguard.guard.waf.rules.base import ClassRules, Rule, rx
 
 _URL = re.compile(
-    r"(?:\b([a-z][a-z0-9+.-]{1,15}):/{0,3}|(?:^|[\s\"'=(@])//|^)"
+    r"(?:\b([a-z][a-z0-9+.-]{1,15}):/{0,3}|(?:^|[\s\"'=(@])//)"
     r"(?:[^/@\s?#]{0,80}@)?"
     r"(\[[0-9a-f:.%a-z]{2,60}\]|[^/:?#\s\\\"'<>@]{1,255})"
     r"(?::(\d{1,6}))?"
@@ -60,6 +60,8 @@ def _internal_ip(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool
             mapped = ipaddress.IPv4Address(address.packed[12:])  # deprecated IPv4-compatible form
         if mapped is not None:
             return _internal_ip(mapped)
+    if isinstance(address, ipaddress.IPv4Address) and address.packed[0] == 0 and int(address) != 0:
+        return False  # 0.x.x.x other than 0.0.0.0 reaches nothing
     return address.is_private or address.is_loopback or address.is_link_local or address.is_unspecified or address.is_reserved
 
 

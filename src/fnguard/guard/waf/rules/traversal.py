@@ -13,7 +13,7 @@ _TARGETS = (
     r"ftpusers|system|master\.passwd|network|sysconfig|init\.d|rc\.d|logrotate|exports|lighttpd|"
     r"proftpd|vsftpd|redhat-release|debian_version|lsb-release|os-release|[a-z0-9_.-]{1,30}\.(?:conf|cfg|ini|d)\b)|"
     r"proc/(?:self|\d{1,7}|version|cmdline|mounts|net|sched_debug|cpuinfo|meminfo)|"
-    r"var/(?:task|runtime|log|lib|www|mail|spool|run|db|adm|apache)|"
+    r"var/(?:log|lib|www|mail|spool|run|db|adm|apache)|"
     r"opt/(?:lampp|xampp|bitnami)|usr/local/(?:apache|etc|www|lib/php|php)|usr/(?:pkg|share|lib)/|"
     r"root/|home/[a-z0-9_.-]{1,40}/|private/etc|sys/(?:class|kernel|devices)|dev/(?:shm|fd|tcp|null)|"
     r"(?:boot|win|system|php|my|desktop)\.ini|windows/(?:system32|win\.ini|repair|panther|debug|temp|"
@@ -31,16 +31,16 @@ RULES = ClassRules(
     re.compile(r"\.\.|[/\\]|0x2e|%|:"),
     (
         Rule("FGW-PATH-101", "path_traversal", "high", 1, "directory traversal sequence (../ or ..\\ in any encoding)",
-             pattern=rx(r"(?:^|[/=\s\"'?:;])\.{2,}/+(?:\.{2,}/|[a-z0-9_%~$-])|/\.{2,}/|(?:^|/)\.{2,}/?$|\.\./\.\.|(?:^|/)\.\.;/"),
+             pattern=rx(r"(?:^|[/=\s\"'?:;])\.{2,}/+(?:\.{2,}/|[a-z0-9_%~$-])|/\.{2,}/|\.\./\.\.|(?:^|/)\.\.;/"),
              forms=("path",)),
         Rule("FGW-PATH-102", "path_traversal", "critical", 1, "absolute or traversing path to a sensitive file",
              pattern=rx(rf"(?:^|[\s\"'=:;(,@|>]|file:/*|[a-z]:/+|/)/*(?:[a-z0-9_.~-]{{0,40}}/){{0,8}}?(?:{_TARGETS})"),
              forms=("path",)),
         Rule("FGW-PATH-103", "path_traversal", "high", 1, "Windows drive path to system or application files",
-             pattern=rx(r"(?:^|[\s\"'=])[a-z]:/+(?:[a-z0-9 _.~$-]{1,40}/){0,6}[a-z0-9 _.~$-]{0,40}\.(?:ini|log|cnf|conf|sys|dat|exe|bat|cmd|inf|xml|config|txt)\b|(?:^|[\s\"'=])[a-z]:/+(?:windows|winnt|boot|inetpub|program ?files|xampp|wamp|php\d?|mysql|apache|users/[a-z]|documents)"),
+             pattern=rx(r"(?:^|[\s\"'=])[a-z]:/+(?:[a-z0-9 _.~$-]{1,40}/){0,6}[a-z0-9 _.~$-]{0,40}\.(?:ini|log|cnf|conf|sys|dat|exe|bat|cmd|inf|xml|config|txt)\b|(?:^|[\s\"'=])[a-z]:/+(?:windows|winnt|boot|inetpub|program ?files|xampp|wamp|php\d?|mysql|apache)"),
              forms=("path",)),
         Rule("FGW-PATH-104", "path_traversal", "high", 1, "encoded dot-dot that survives one decoding (0x2e0x2e, ..%00, %c0%ae)",
-             pattern=rx(r"0x2e0x2e|\.\.(?:0x2f|0x5c|%00|\x00|%01)|%(?:25)*c0%(?:25)*ae|%(?:25)*c1%(?:25)*9c|%(?:25)*e0%(?:25)*80%(?:25)*ae|%f[08]%80%80|%uff0e|\.\.[\x00-\x1f]|(?:%%?[0-9a-z]{0,3}){2,}[^a-z0-9]{0,6}(?:win\.ini|etc[/\\%]|passwd)"),
+             pattern=rx(r"0x2e0x2e|\.\.(?:0x2f|0x5c|%00|\x00|%01)|%(?:25)*c0%(?:25)*ae|%(?:25)*c1%(?:25)*9c|%(?:25)*e0%(?:25)*80%(?:25)*ae|%f[08]%80%80|%uff0e|\.\.[\x00-\x1f]"),
              forms=("raw", "text")),
         Rule("FGW-PATH-105", "path_traversal", "high", 1, "file:// URL to a local path",
              pattern=rx(r"\bfile:/{1,3}(?:[a-z]:|/?(?:etc|proc|var|root|home|usr|windows|c:|tmp|dev|sys|opt|[a-z]{2,10}/))"),

@@ -32,7 +32,7 @@ RULES = ClassRules(
     re.compile(r"<|script|on[a-z]{3,40}\s*=|expression\s*\(|@import|alert|prompt|confirm|document\.|fromcharcode|-moz-binding|srcdoc"),
     (
         Rule("FGW-XSS-101", "xss", "critical", 1, "script element or script-capable tag",
-             pattern=rx(r"<\s*/?\s*(?:script|iframe|frame|frameset|object|embed|applet|meta|base|link|svg|math|isindex|xss|xml|import|template|portal|noscript|listing|xmp|plaintext|noembed|animate|set|handler|layer|ilayer|bgsound|style)\b[^<]{0,40}?(?:[\s/>]|$)"),
+             pattern=rx(r"<\s*/?\s*(?:script|iframe|frame|frameset|object|embed|applet|isindex|xss|import|portal|handler|layer|ilayer|bgsound)\b[^<]{0,40}?(?:[\s/>]|$)"),
              forms=("text",)),
         Rule("FGW-XSS-102", "xss", "critical", 1, "HTML tag with an event-handler attribute",
              pattern=rx(rf"<[a-z!?/][^>]{{0,400}}?[\s/\"'`;]{_EVENT}[\s\x00-\x1f]*="), forms=("text", "raw")),
@@ -48,7 +48,7 @@ RULES = ClassRules(
              pattern=rx(r"expression\s*\(|-moz-binding\s*:|behavior\s*:\s*url|@import\s*[\"'(]|url\s*\(\s*[\"']?\s*(?:javascript|vbscript|data):"),
              forms=("text",)),
         Rule("FGW-XSS-107", "xss", "high", 1, "JavaScript sink call (alert/prompt/confirm, document.cookie) in markup or script context",
-             pattern=rx(r"(?:^|[\s;(\"'`>=}+-])(?:alert|prompt|confirm)\s*(?:\(|`|&#40|\.call|\.apply)|document\s*\.\s*(?:cookie|domain|write(?:ln)?\s*\(|location)|string\s*\.\s*fromcharcode\s*\(|window\s*\[\s*[\"'`]|top\s*\[\s*[\"'`]|\bself\s*\[\s*[\"'`]"),
+             pattern=rx(r"(?:^|[\s;(\"'`>=}+-])(?:alert|prompt|confirm)\s*(?:\(|`|&#40|\.call|\.apply)|(?<![/\w-])document\s*\.\s*(?:cookie|domain|write(?:ln)?\s*\(|location)|string\s*\.\s*fromcharcode\s*\(|window\s*\[\s*[\"'`]|top\s*\[\s*[\"'`]|\bself\s*\[\s*[\"'`]"),
              forms=("text",)),
         Rule("FGW-XSS-108", "xss", "high", 1, "unclosed or malformed tag opening with an event handler",
              pattern=rx(rf"<[a-z0-9]{{1,20}}[\s/\x00-\x1f][^<]{{0,200}}?{_EVENT}[\s\x00-\x1f]*=|<[a-z0-9:]{{1,20}}[^<>]{{0,200}}?/{_EVENT}="),

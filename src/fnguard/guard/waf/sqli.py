@@ -1,0 +1,364 @@
+"""A tokenising SQL injection detector.
+
+Regular expressions over SQL text either miss (``1 oR 1=1``, ``'/**/||/**/pg_sleep(5)``) or fire
+on English (``select x from y where``). Instead the value is cut into SQL tokens, each reduced to
+a one-letter type, and the resulting *fingerprint* is matched against the shapes an injection
+must take. The value is read three ways, as the application may splice it: as-is (a number or an
+identifier context), after an opening single quote and after an opening double quote. In a quote
+context an injection must first close the string, so the fingerprint starts with ``s`` followed
+by SQL; English text with apostrophes rarely does.
+
+Token types: ``s`` string, ``n`` number/literal, ``v`` variable, ``b`` bare word, ``k`` keyword,
+``E`` statement verb (select, insert, drop...), ``U`` union/intersect/except, ``B`` order/group
+by, ``&`` and/or/xor, ``=`` comparison, ``o`` other operator, ``f`` function call, ``c``
+comment, ``(`` ``)`` ``,`` ``;`` ``.`` themselves, ``X`` anything else.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_TOKENS = 60
+_DOTTED = re.compile(r"[bk](?:\.[bk])+")
+
+_STATEMENTS = frozenset(
+    "select insert update delete drop create alter truncate exec execute declare shutdown grant revoke "
+    "merge handler rename waitfor backup restore dbcc".split()
+)
+_UNIONS = frozenset(("union", "intersect", "except"))
+_LOGIC = frozenset(("and", "or", "xor"))
+_COMPARE_WORDS = frozenset("like rlike regexp ilike is in between sounds glob similar".split())
+_ARITH_WORDS = frozenset(("div", "mod", "not", "collate", "escape", "binary"))
+_KEYWORDS = frozenset(
+    "from where limit offset into as by values table all distinct top having join inner outer left "
+    "right cross on case when then else end asc desc procedure outfile dumpfile order group if exists "
+    "with set begin declare fetch next rows only returning using database schema column columns "
+    "tables procedure function cast convert char varchar nvarchar int integer use".split()
+)
+_LITERALS = frozenset(("null", "true", "false", "unknown", "current_user", "session_user", "system_user",
+                       "current_date", "current_time", "current_timestamp", "localtime", "sysdate"))
+# Functions and objects that only reconnaissance, blind or out-of-band injection touches.
+DANGEROUS = frozenset(
+    "sleep pg_sleep benchmark load_file extractvalue updatexml xp_cmdshell xp_dirtree xp_regread "
+    "sp_executesql sp_oacreate openrowset opendatasource utl_inaddr utl_http dbms_pipe dbms_lock "
+    "randomblob get_host_address receive_message ctxsys drithsx make_set elt exp floor rand "
+    "name_const geometrycollection multipoint polygon linestring json_keys gtid_subset "
+    "information_schema sysobjects syscolumns sysdatabases msysobjects sqlite_master pg_catalog "
+    "pg_shadow pg_user all_tables all_tab_columns user_tables mysql.user sys.user$ dual "
+    "version database user schema_name table_name column_name group_concat concat_ws concat char chr "
+    "ascii substring substr mid ord hex unhex cast convert count if ifnull isnull nullif iif "
+    "waitfor delay md5 sha1 current_user system_user load_extension pg_read_file lo_import "
+    "dbms_xmlgen xmltype to_char instr length len len char_length @@version".split()
+)
+# Of those, the ones that are strong on their own (outside a break-out context).
+STRONG_FUNCTIONS = frozenset(
+    "sleep pg_sleep benchmark load_file extractvalue updatexml xp_cmdshell xp_dirtree xp_regread "
+    "sp_executesql sp_oacreate openrowset opendatasource utl_inaddr utl_http dbms_pipe dbms_lock "
+    "randomblob get_host_address receive_message load_extension pg_read_file lo_import name_const "
+    "gtid_subset dbms_xmlgen".split()
+)
+STRONG_OBJECTS = frozenset(
+    "information_schema sysobjects syscolumns sysdatabases msysobjects sqlite_master pg_catalog "
+    "pg_shadow all_tables all_tab_columns user_tables xp_cmdshell sysusers sysibm outfile dumpfile".split()
+)
+
+_WORD = re.compile(r"[a-z_\x80-\uffff][a-z0-9_$\x80-\uffff]*")
+_NUMBER = re.compile(r"0x[0-9a-f]*|0b[01]+|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?")
+_SPACE = " \t\n\r\x0b\x0c\xa0"
+_OPERATORS3 = ("<=>", "->>", "!<>")
+_OPERATORS2 = ("<>", "!=", "<=", ">=", "||", "&&", "::", ":=", "->", "<<", ">>", "!<", "!>", "^=", "|=", "&=")
+_COMPARE_OPS = frozenset(("=", "<", ">", "<=", ">=", "!=", "<>", "<=>", "!<", "!>", "!<>"))
+
+
+@dataclass(frozen=True)
+class Token:
+    """One SQL token: its type letter and its (lower-cased) text."""
+
+    kind: str
+    text: str
+
+
+def tokenize(text: str, quote: str = "") -> list[Token]:
+    """Tokens of ``text`` as if it followed an opening ``quote`` ("" for none)."""
+    tokens: list[Token] = []
+    i = 0
+    n = len(text)
+    if quote:
+        end = _string_end(text, 0, quote)
+        tokens.append(Token("s", text[:end]))
+        i = end + 1
+    while i < n and len(tokens) < MAX_TOKENS:
+        ch = text[i]
+        if ch in _SPACE:
+            i += 1
+            continue
+        if ch in "'\"`":
+            end = _string_end(text, i + 1, ch)
+            tokens.append(Token("b" if ch == "`" else "s", text[i + 1: end]))
+            i = end + 1
+            continue
+        if ch == "-" and text.startswith("--", i) or ch == "#":
+            end = text.find("\n", i)
+            tokens.append(Token("c", text[i: n if end < 0 else end]))
+            i = n if end < 0 else end + 1
+            continue
+        if ch == "/" and text.startswith("/*", i):
+            if text.startswith("/*!", i):  # MySQL executes the inside of /*! ... */
+                i += 3
+                while i < n and text[i].isdigit():
+                    i += 1
+                continue
+            end = text.find("*/", i + 2)
+            tokens.append(Token("c", text[i: n if end < 0 else end + 2]))
+            i = n if end < 0 else end + 2
+            continue
+        if ch == "*" and text.startswith("*/", i):  # closing an executable comment
+            i += 2
+            continue
+        if ch.isdigit() or ch == "." and i + 1 < n and text[i + 1].isdigit():
+            found = _NUMBER.match(text, i)
+            assert found is not None
+            end = found.end()
+            # 1e1union, 1abc: digits glued to a word are still a number followed by the word
+            tokens.append(Token("n", found.group()))
+            i = end
+            continue
+        if ch == "@":
+            j = i + 1
+            while j < n and (text[j].isalnum() or text[j] in "@_.$"):
+                j += 1
+            tokens.append(Token("v", text[i:j]))
+            i = j
+            continue
+        if ch == "$" and i + 1 < n and text[i + 1].isdigit():
+            j = i + 1
+            while j < n and text[j].isdigit():
+                j += 1
+            tokens.append(Token("v", text[i:j]))
+            i = j
+            continue
+        if ch == "[":
+            end = text.find("]", i + 1)
+            if 0 < end - i < 64:
+                tokens.append(Token("b", text[i + 1: end]))
+                i = end + 1
+                continue
+        found = _WORD.match(text, i)
+        if found is not None:
+            word = found.group()
+            j = found.end()
+            if word in ("x", "b", "n", "e", "q", "u&", "_utf8", "_latin1", "_binary", "nq") and j < n and text[j] == "'":
+                end = _string_end(text, j + 1, "'")
+                tokens.append(Token("s", text[j + 1: end]))
+                i = end + 1
+                continue
+            tokens.append(_word_token(word, text, j))
+            i = j
+            continue
+        op = _operator(text, i)
+        if op:
+            tokens.append(Token(_operator_kind(op), op))
+            i += len(op)
+            continue
+        tokens.append(Token(ch if ch in "(),;." else "X", ch))
+        i += 1
+    return tokens
+
+
+def _string_end(text: str, start: int, quote: str) -> int:
+    """Index of the closing quote (doubled quotes and backslash escapes skipped), or len(text)."""
+    i = start
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\\" and quote != "`":
+            i += 2
+            continue
+        if ch == quote:
+            if i + 1 < n and text[i + 1] == quote:
+                i += 2
+                continue
+            return i
+        i += 1
+    return n
+
+
+def _word_token(word: str, text: str, end: int) -> Token:
+    j = end
+    n = len(text)
+    while j < n and text[j] in _SPACE:
+        j += 1
+    if j < n and text[j] == "(" and word not in _LOGIC and word not in _UNIONS and word not in _STATEMENTS \
+            and word not in ("in", "values", "from", "as", "on", "into", "where", "then", "when", "else", "is", "not"):
+        return Token("f", word)
+    if word in _STATEMENTS:
+        return Token("S" if word == "select" else "E", word)
+    if word in _UNIONS:
+        return Token("U", word)
+    if word in _LOGIC:
+        return Token("&", word)
+    if word in _COMPARE_WORDS:
+        return Token("=", word)
+    if word in _ARITH_WORDS:
+        return Token("o", word)
+    if word in _LITERALS:
+        return Token("n", word)
+    if word in _KEYWORDS:
+        return Token("k", word)
+    return Token("b", word)
+
+
+def _operator(text: str, i: int) -> str:
+    for op in _OPERATORS3:
+        if text.startswith(op, i):
+            return op
+    for op in _OPERATORS2:
+        if text.startswith(op, i):
+            return op
+    return text[i] if text[i] in "=<>!+-*/%^|&~:" else ""
+
+
+def _operator_kind(op: str) -> str:
+    if op in _COMPARE_OPS:
+        return "="
+    if op in ("||", "&&"):
+        return "&"
+    return "o"
+
+
+def fingerprint(tokens: list[Token]) -> str:
+    """Type letters, with ``order by``/``group by`` folded into ``B`` and ``union all`` into ``U``."""
+    out: list[str] = []
+    prev: Token | None = None
+    for tok in tokens:
+        if prev is not None and tok.text == "by" and prev.text in ("order", "group", "partition"):
+            out[-1] = "B"
+        elif prev is not None and tok.kind == "k" and tok.text in ("all", "distinct") and prev.kind == "U":
+            pass
+        elif tok.kind == "k" and tok.text == "having":
+            out.append("B")
+        else:
+            out.append(tok.kind)
+        prev = tok
+    return "".join(out)
+
+
+# -- the decision ---------------------------------------------------------------------------------
+
+# ``S`` is select (the only verb a UNION or a sub-query can start with), ``E`` every other verb.
+_STMT = r"(?:S(?:[onvf(]|b[,k]|k[bo(])|E(?:$|c|;|o|k[bn]|b[snv(,;c.]|b$|v|n|\())"
+# An operand followed by something that makes it an expression, a call, a sub-query or a variable.
+_EXPR = rf"(?:o*\(*o*(?:[nsvb]\)*(?:=|o+\(*(?:f\(|[nsvb]\)*=))|[nsv]\)*c|f\(|{_STMT}|v)|\(+[nsvb])"
+_ANYWHERE = re.compile(rf"U\(*S|;(?:{_STMT}|E[kXc;]|Eb$)|[=o,&n]\(+S(?:[onvf(]|b[,o])|Bn(?:\)*c|\)*$|,n|=n)|B[nb]c")
+_AFTER_BREAKOUT = re.compile(
+    rf"^\)*(?:&{_EXPR}|;(?:c|$|{_STMT})|B[nbf]|{_STMT}|c|\(+S|[=o](?:\(*(?:f\(|v|[ES]|\())"
+    rf"|,\(*(?:f\(|[ES]|v)|f\([^)]{{0,20}}\)+[=o&c])"
+)
+_SYMBOL_COMPARE = re.compile(r"^\)*=+o*[nsv]")
+_NUMERIC_START = re.compile(
+    rf"^(?:o?n(?:on)*|\)+|o?v)\)*(?:&{_EXPR}|;{_STMT}|B[nbf]|c$)|^&{_EXPR}|^&[nv]c?$|^E(?:v|k[bnf]|b[(.]|;)|^[nvb]\)+(?:&{_EXPR}|c$|;)"
+    rf"|^o?n=n&|^\)+c$|^Bn(?:$|c|,|=)"
+)
+_STATEMENT = re.compile(r"^\(*S[^k]{0,30}?[fnvo][^k]{0,30}k[bf(]|^\(*S\(|^\(*Sf\(|^S[bo,]{1,6}k[b]{1,3};")
+# Nothing but SQL: operands, operators, calls, parentheses (and a trailing comment).
+_ALL_SQL = re.compile(r"^[nsvfSo&=(),;kU.]{3,}c?$")
+
+
+@dataclass(frozen=True)
+class SqlMatch:
+    """Why the tokenizer judged a value to be SQL injection."""
+
+    context: str
+    fingerprint: str
+    reason: str
+
+
+def _strong_token(tokens: list[Token]) -> str | None:
+    tok_texts = {tok.text for tok in tokens}
+    for tok in tokens:
+        if tok.kind == "f" and tok.text in STRONG_FUNCTIONS:
+            return f"function {tok.text}()"
+        if tok.kind in ("b", "k", "f") and (tok.text in STRONG_OBJECTS or tok.text.split(".")[0] in STRONG_OBJECTS):
+            return f"system object {tok.text}"
+        if tok.kind == "v" and tok.text.startswith("@@") and len(tok.text) > 3:
+            return f"system variable {tok.text}"
+        if tok.kind == "E" and tok.text == "waitfor" and "delay" in tok_texts:
+            return "waitfor"
+    return None
+
+
+def detect(text: str) -> SqlMatch | None:
+    """The first reason ``text`` (decoded, lower-cased) reads as SQL injection, or None."""
+    contexts = [""]
+    if "'" in text:
+        contexts.append("'")
+    if '"' in text:
+        contexts.append('"')
+    for quote in contexts:
+        tokens = tokenize(text, quote)
+        if quote and (len(tokens) < 2 or len(tokens[0].text) >= len(text)):
+            continue
+        fp = _DOTTED.sub("b", fingerprint(tokens))
+        if "c" in fp[:-1]:
+            fp = fp[:-1].replace("c", "") + fp[-1]
+        strong = _strong_token(tokens)
+        if strong is not None and (quote or "(" in fp or "k" in fp or "&" in fp or "E" in fp or "S" in fp):
+            return SqlMatch(quote, fp, strong)
+        found = _ANYWHERE.search(fp)
+        if found is None and "=" in fp:
+            tautology = _tautology(tokens)
+            if tautology is not None:
+                return SqlMatch(quote, fp, tautology)
+        if found is None and _ALL_SQL.match(fp) and any(c in fp for c in "&=S") and any(c in fp for c in "fv("):
+            return SqlMatch(quote, fp, "SQL expression")
+        if found is not None:
+            return SqlMatch(quote, fp, f"shape {found.group()}")
+        if quote:
+            rest = fp[1:]
+            found = _AFTER_BREAKOUT.search(rest)
+            if found is None and _SYMBOL_COMPARE.match(rest):
+                op = next(t for t in tokens[1:] if t.kind in "=o")
+                if not op.text.isalpha():
+                    found = _SYMBOL_COMPARE.match(rest)
+            if found is not None and _plausible_breakout(tokens, rest):
+                return SqlMatch(quote, fp, f"break-out {found.group()}")
+        else:
+            found = _NUMERIC_START.search(fp) or _STATEMENT.search(fp)
+            if found is not None and found.group().endswith("c") and not _plain_comment_tail(tokens):
+                found = None
+            if found is not None:
+                return SqlMatch(quote, fp, f"start {found.group()}")
+    return None
+
+
+def _plausible_breakout(tokens: list[Token], rest: str) -> bool:
+    """Reject break-outs that read as English: a quoted phrase followed by a comment-like text."""
+    if rest.startswith("c") or rest.startswith(")c") and rest.strip(")") == "c":
+        head = tokens[0].text
+        comment = next(t.text for t in tokens if t.kind == "c")
+        body = comment.lstrip("-#/*").rstrip("*/").strip()
+        if any(ch.isspace() for ch in head.strip()) or len(head) > 40:
+            return False
+        if sum(ch.isalpha() for ch in body) > 2:
+            return False
+    return True
+
+
+def _plain_comment_tail(tokens: list[Token]) -> bool:
+    """``1--`` or ``1) #``: a numeric value cut short by a comment with (almost) nothing in it."""
+    first = tokens[0]
+    if first.kind == "n" and not first.text[:1].isdigit() and first.text[:1] != ".":
+        return False
+    body = tokens[-1].text.lstrip("-#/*").rstrip("*/").strip()
+    return sum(ch.isalpha() for ch in body) <= 2
+
+
+def _tautology(tokens: list[Token]) -> str | None:
+    """``or 1=1``, ``and 'a'='a'``, ``or x=x``: a logic operator then a comparison of equal operands."""
+    for i in range(len(tokens) - 3):
+        logic, left, op, right = tokens[i: i + 4]
+        if logic.kind == "&" and op.kind == "=" and op.text in ("=", "<=>", "like", "is", ">=", "<=") \
+                and left.kind in "nsbv" and left.kind == right.kind and left.text == right.text:
+            return f"tautology {left.text}{op.text}{right.text}"
+    return None
