@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from fnguard.analyze.context import ScanContext
 from fnguard.analyze.registry import check, define, finding
 from fnguard.iam import catalog, policy, risky
-from fnguard.iam.generate import FunctionNeeds, function_needs
+from fnguard.iam.generate import FunctionNeeds, allowed_in_app, function_needs
 from fnguard.model import App, Finding, Function, Statement
 
 define("FG201", "critical", "Function role grants every action on every resource (full admin)",
@@ -192,7 +192,7 @@ def check_needed_vs_granted(app: App, context: ScanContext) -> Iterator[Finding]
             for need in needs.needs:
                 for resource in need.resources:
                     target = None if resource == "*" else resource
-                    if not policy.allowed(function.statements, need.action, target, region=app.region):
+                    if not allowed_in_app(function.statements, need.action, target, app):
                         missing.setdefault(need.action, []).append(resource)
             if missing:
                 actions = sorted(missing)

@@ -268,6 +268,69 @@ def _compute_needs(app: App, function: Function, cache: dict[str, Any] | None) -
     return FunctionNeeds(function.name, result, code.unresolved, tuple(unmapped), analyzed=True)
 
 
+# -- comparing template forms -------------------------------------------------------------------
+_GETATT_ARN = re.compile(r"\$\{([A-Za-z0-9]+)\.Arn\}")
+_REF = re.compile(r"\$\{([A-Za-z0-9]+)\}")
+
+
+def canonical(resource: str, app: App) -> str:
+    """One spelling for the ways a template names its own resource, so that policies compare.
+
+    ``${OrdersTable.Arn}``, ``arn:...:table/${OrdersTable}`` and the loader's resolved
+    ``arn:aws:dynamodb:us-east-1:123456789012:table/DVSA-ORDERS-DB`` all name one table: ARNs
+    are rebuilt from the catalogue's format and references replaced by the physical name when the
+    template gives one literally.
+    """
+
+    def arn_of(match: re.Match[str]) -> str:
+        logical = match.group(1)
+        resource_ = app.resources.get(logical)
+        if resource_ is None or REF_RETURNS.get(resource_.type) != "name":
+            return match.group(0)
+        types = CFN_IAM_TYPES.get(resource_.type, ())
+        prefix = {"table": "dynamodb", "bucket": "s3", "function": "lambda", "stream": "kinesis",
+                  "parameter": "ssm", "event-bus": "events", "log-group": "logs"}.get(types[0] if types else "")
+        fmt = catalog.arn_format(prefix, types[0]) if prefix else None
+        if not fmt:
+            return match.group(0)
+        for pseudo, cfn in _PSEUDO.items():
+            fmt = fmt.replace(pseudo, cfn)
+        holder = _PLACEHOLDER.findall(fmt)
+        return fmt.replace("${" + holder[0] + "}", "${" + logical + "}", 1) if holder else match.group(0)
+
+    def name_of(match: re.Match[str]) -> str:
+        resource_ = app.resources.get(match.group(1))
+        if resource_ is not None and isinstance(resource_.properties, Mapping):
+            for prop in NAME_PROPERTIES:
+                value = resource_.properties.get(prop)
+                if isinstance(value, str) and "${" not in value:
+                    return value
+        return match.group(0)
+
+    text = _GETATT_ARN.sub(arn_of, resource)
+    text = _REF.sub(name_of, text)
+    for pseudo, concrete in (("${AWS::Partition}", "aws"), ("${AWS::Region}", app.region),
+                             ("${AWS::AccountId}", "123456789012")):
+        text = text.replace(pseudo, concrete)
+    return text
+
+
+def canonical_statements(statements: Sequence[Statement], app: App) -> tuple[Statement, ...]:
+    from dataclasses import replace
+
+    return tuple(
+        replace(s, resources=tuple(canonical(policy.resource_text(r), app) for r in s.resources),
+                not_resources=tuple(canonical(policy.resource_text(r), app) for r in s.not_resources))
+        for s in statements
+    )
+
+
+def allowed_in_app(statements: Sequence[Statement], action: str, resource: str | None, app: App) -> bool:
+    """``policy.allowed`` with the template's own resource spellings reconciled (see :func:`canonical`)."""
+    target = None if resource is None else canonical(resource, app)
+    return policy.allowed(canonical_statements(statements, app), action, target, region=app.region)
+
+
 # -- the policy ----------------------------------------------------------------------------------
 def _granted_resources(need_action: str, granted: Sequence[Statement], region: str) -> list[str]:
     """The resource patterns of the Allow statements that grant ``need_action``."""
@@ -298,20 +361,23 @@ def _fits_type(action: str, resource: str) -> bool:
     return False
 
 
-def _narrow(need: Need, granted: Sequence[Statement], region: str) -> tuple[str, ...]:
+def _narrow(need: Need, granted: Sequence[Statement], app: App) -> tuple[str, ...]:
     """Per resource: keep it when granted; when the grant is narrower, take the grant's resources.
 
     A resource that is not granted at all stays: the function needs it (and a rule says so).
     """
     out: list[str] = []
+    region = app.region
+    granted = canonical_statements(granted, app)
     grants = _granted_resources(need.action, granted, region)
     fitting = [g for g in grants if _fits_type(need.action, g)]
     grants = fitting or grants
     for resource in need.resources:
-        if policy.allowed(granted, need.action, resource, region=region):
+        if policy.allowed(granted, need.action, canonical(resource, app), region=region):
             out.append(resource)
             continue
-        inside = [g for g in grants if g != "*" and (resource == "*" or policy.resource_matches(resource, g, region))]
+        wanted = canonical(resource, app)
+        inside = [g for g in grants if g != "*" and (resource == "*" or policy.resource_matches(wanted, g, region))]
         inside = [g for g in inside if policy.allowed(granted, need.action, g, region=region)]
         out.extend(inside or [resource])
     return tuple(sorted(set(out)))
@@ -321,7 +387,7 @@ def least_privilege(app: App, function: Function, needs: FunctionNeeds) -> list[
     """Statements granting exactly the needs, one per distinct resource set, actions sorted."""
     groups: dict[tuple[str, ...], set[str]] = {}
     for need in needs.needs:
-        resources = _narrow(need, function.statements, app.region)
+        resources = _narrow(need, function.statements, app)
         groups.setdefault(resources, set()).add(need.action)
     return [
         Statement("Allow", tuple(sorted(actions)), resources=resources, source="fnguard:generated")
