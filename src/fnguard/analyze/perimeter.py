@@ -238,8 +238,8 @@ def function_key_line(app: App, context: ScanContext, function: Function, *inner
                       provider_key: tuple[str, ...] | None = None) -> int | None:
     """Where a function property is written: on the function, else under provider / Globals."""
     if app.format == "serverless":
-        provider = provider_key or tuple(k[:1].lower() + k[1:] for k in inner)
-        return raw_line(app, context, ("functions", function.name, *inner), ("provider", *provider))
+        own = tuple(k[:1].lower() + k[1:] for k in inner)
+        return raw_line(app, context, ("functions", function.name, *own), ("provider", *(provider_key or own)))
     return raw_line(app, context, ("Resources", function.name, "Properties", *inner),
                     ("Globals", "Function", *inner))
 

@@ -23,6 +23,7 @@ from fnguard.analyze.perimeter import (
     fix,
     function_key_line,
     points_at,
+    ref_target,
     resource_names,
     trigger_location,
     trigger_resource,
@@ -261,7 +262,9 @@ class _WriteFinder(ast.NodeVisitor):
         env_name = _environ_name(node)
         if env_name is not None:
             value = self.environment.get(env_name)
-            return value if isinstance(value, str) else f"${{env:{env_name}}}"
+            if isinstance(value, str):
+                return value
+            return ref_target(value) or f"${{env:{env_name}}}"
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             left = self._text(node.left, depth + 1)
             return left if left is not None else None
