@@ -132,6 +132,10 @@ def load(path: Path, document: Any, *, options: Options | None = None) -> App:
 # -- document shape ----------------------------------------------------------------------
 
 
+def _where(file: str, line: int | None) -> str:
+    return f"{file}:{line}" if line else file
+
+
 def _check_provider(path: Path, provider: Any) -> None:
     name = provider.get("name", "aws") if isinstance(provider, Mapping) else provider
     if name is not None and str(name).lower() != "aws":
@@ -159,7 +163,7 @@ def _template(value: Any, file: str, warnings: list[str]) -> dict[str, Any]:
     template: dict[str, Any] = {}
     for fragment in fragments:
         if not isinstance(fragment, Mapping):
-            warnings.append(f"warning: {file}:{line_of(value) or ''}: resources: entry is not a mapping; ignored")
+            warnings.append(f"{_where(file, line_of(value))}: resources: entry is not a mapping; ignored")
             continue
         for section, body in fragment.items():
             if isinstance(body, Mapping):
@@ -218,7 +222,7 @@ def _resources(template: Mapping[str, Any], stubs: Mapping[str, str], path: Path
             warnings.extend(notes)
             return {k: v for k, v in resources.items() if k in raw}, cfn
         except InputError as exc:
-            warnings.append(f"warning: {exc}")
+            warnings.append(str(exc))
     resources = {}
     for logical_id, body in raw.items():
         if not isinstance(body, Mapping):
@@ -241,12 +245,12 @@ def _function_definitions(
     result: dict[str, tuple[Mapping[str, Any], int | None]] = {}
     for block in blocks:
         if not isinstance(block, Mapping):
-            warnings.append(f"warning: {file}:{line_of(value) or ''}: functions: is not a mapping; ignored")
+            warnings.append(f"{_where(file, line_of(value))}: functions: is not a mapping; ignored")
             continue
         for name, settings in block.items():
             line = line_of(block, name)
             if not isinstance(settings, Mapping):
-                warnings.append(f"warning: {file}:{line}: function {name}: definition is not a mapping; ignored")
+                warnings.append(f"{_where(file, line)}: function {name}: definition is not a mapping; ignored")
                 continue
             result[str(name)] = (settings, line)
     constructs = document.get("constructs")
@@ -331,7 +335,7 @@ def _external_role(svc: _Service, value: Any, line: int | None, owner: str) -> _
         return _Role(logical_id, tuple(statements), managed)
     text = source_text(value) or str(value)
     where = f"{svc.file}:{line}" if line else svc.file
-    svc.warnings.append(f"warning: {where}: {owner} uses role {text} defined outside this app; "
+    svc.warnings.append(f"{where}: {owner} uses role {text} defined outside this app; "
                         "its permissions are unknown")
     return _Role(text, known=False)
 
@@ -365,7 +369,7 @@ def _statements(svc: _Service, value: Any, source: str, line: int | None) -> lis
     if isinstance(value, Mapping):
         value = [value]
     if not isinstance(value, list):
-        svc.warnings.append(f"warning: {svc.file}:{line}: {source.split(':', 1)[1]} is not a list; ignored")
+        svc.warnings.append(f"{_where(svc.file, line)}: {source.split(':', 1)[1]} is not a list; ignored")
         return []
     result: list[Statement] = []
     for item in value:

@@ -36,7 +36,7 @@ class EventContext:
 
     def warn(self, line: int | None, message: str) -> None:
         where = f"{self.file}:{line}" if line else self.file
-        self.warnings.append(f"warning: {where}: function {self.function}: {message}")
+        self.warnings.append(f"{where}: function {self.function}: {message}")
 
 
 Reader = Callable[[Any, EventContext, Location], Trigger | None]

@@ -328,10 +328,12 @@ class Resolver:
         return _walk(content, segments, MISSING)
 
     def _note(self, key: str, message: str, level: str = "info") -> None:
+        """One note per variable; info notes start with ``info:`` so callers can tell them apart."""
         if key in self._noted:
             return
         self._noted.add(key)
-        self.notes.append(f"{level}: {self.path}: {key}: {message}")
+        prefix = "info: " if level == "info" else ""
+        self.notes.append(f"{prefix}{self.path}: {key}: {message}")
 
 
 def resolve_document(
