@@ -347,3 +347,50 @@ def test_waf_can_be_disabled(event_lines: Any) -> None:
     engine = ScriptedEngine()
     protect(mode="block", config={"waf": {"enabled": False}}, engine=engine)(Calls().handler)(http_attack(), CONTEXT)
     assert engine.calls == [] and list(event_lines) == []
+
+
+# -- pipeline: other guard parts plug in by config section ---------------------------------------
+
+class RecordingStage:
+    name = "recording"
+    log: list[str] = []
+
+    def __init__(self, section: Any, *, mode: str, emit: Any, function_name: Any) -> None:
+        self.section = section
+        self.mode = mode
+
+    def before(self, inv: Any) -> Any:
+        from fnguard.guard.wrapper import Stop
+
+        RecordingStage.log.append(f"before:{inv.trigger}")
+        if self.section.get("refuse"):
+            return Stop(response={"statusCode": 429})
+        return None
+
+    def after(self, inv: Any, result: Any) -> Any:
+        RecordingStage.log.append("after")
+        return {"wrapped": result}
+
+    def finish(self, inv: Any) -> None:
+        RecordingStage.log.append("finish")
+
+
+def test_parts_plug_in_by_config_section(monkeypatch: pytest.MonkeyPatch, event_lines: Any) -> None:
+    from fnguard.guard import wrapper
+
+    monkeypatch.setattr(wrapper, "PARTS", (("decoys", __name__, "RecordingStage", False),))
+    RecordingStage.log = []
+    guarded = protect(config={"decoys": {"refuse": False}}, engine=ScriptedEngine())(lambda e, c: "ran")
+    assert guarded({"a": 1}, CONTEXT) == {"wrapped": "ran"}
+    assert RecordingStage.log == ["before:invoke", "after", "finish"]
+    assert protect(engine=ScriptedEngine())(lambda e, c: "ran")({"a": 1}, CONTEXT) == "ran"  # no section, no stage
+    refusing = protect(config={"decoys": {"refuse": True}}, engine=ScriptedEngine())(lambda e, c: "ran")
+    assert refusing({"a": 1}, CONTEXT) == {"statusCode": 429}
+
+
+def test_a_part_that_fails_to_load_fails_open(monkeypatch: pytest.MonkeyPatch, event_lines: Any) -> None:
+    from fnguard.guard import wrapper
+
+    monkeypatch.setattr(wrapper, "PARTS", (("decoys", "fnguard.guard.no_such_part", "Stage", False),))
+    assert protect(config={"decoys": {"x": 1}}, engine=ScriptedEngine())(lambda e, c: "ran")({}, CONTEXT) == "ran"
+    assert event_lines.of_type("guard_error")[0]["stage"] == "setup"

@@ -68,14 +68,23 @@ class Invocation:
     def opened(self) -> bool:
         return self._envelope is not None
 
+    def _safe_envelope(self) -> Envelope | None:
+        """The envelope for reporting; None when opening it is what failed."""
+        try:
+            return self.envelope
+        except Exception:  # noqa: BLE001 - reports must work even on events no envelope reads
+            return None
+
     @property
     def request_id(self) -> str | None:
-        rid = self._envelope.request_id if self._envelope is not None else None
+        envelope = self._safe_envelope()
+        rid = envelope.request_id if envelope is not None else None
         return rid or getattr(self.context, "aws_request_id", None)
 
     @property
     def trigger(self) -> str | None:
-        return self._envelope.trigger if self._envelope is not None else None
+        envelope = self._safe_envelope()
+        return envelope.trigger if envelope is not None else None
 
 
 class Stage(Protocol):
@@ -174,6 +183,34 @@ class WafStage:
         return None
 
 
+# The other guard parts, each configured by its own top-level section and loaded only when the
+# section is present: (section, module, factory, runs before the WAF). A factory is called as
+# ``factory(section, mode=..., emit=..., function_name=...)`` and returns a :class:`Stage`.
+# Cheap self-protection (limits) runs before the WAF's inspection; the rest around the handler.
+PARTS: tuple[tuple[str, str, str, bool], ...] = (
+    ("limits", "fnguard.guard.limits.stage", "LimitsStage", True),
+    ("sandbox", "fnguard.guard.sandbox", "SandboxStage", False),
+    ("hygiene", "fnguard.guard.hygiene", "HygieneStage", False),
+    ("decoys", "fnguard.guard.decoys", "DecoysStage", False),
+    ("learn", "fnguard.guard.learn", "LearnStage", False),
+)
+
+
+def _part_stages(guard: Guard, before_waf: bool) -> list[Stage]:
+    import importlib
+
+    stages: list[Stage] = []
+    for section, module_name, factory_name, early in PARTS:
+        raw = guard.config.sections.get(section)
+        if early != before_waf or raw in (None, False, {}):
+            continue
+        if not isinstance(raw, Mapping):
+            raise ConfigError(f"{section} must be a mapping")
+        factory = getattr(importlib.import_module(module_name), factory_name)
+        stages.append(factory(raw, mode=guard.config.mode, emit=guard.emit, function_name=guard.function_name))
+    return stages
+
+
 def _load_engine(config: GuardConfig) -> firewall.Inspector:
     """The shared detection engine; imported at setup so its cost lands in the cold start."""
     from fnguard.guard.waf import default_engine
@@ -211,9 +248,11 @@ class Guard:
             self.telemetry = Telemetry(config_module.EventsConfig())
         if self.setup_error is None:
             try:
-                self.stages.append(WafStage(self, engine if engine is not None else _load_engine(self.config)))
+                waf = WafStage(self, engine if engine is not None else _load_engine(self.config))
+                self.stages = [*_part_stages(self, True), waf, *_part_stages(self, False)]
             except Exception as exc:  # noqa: BLE001
                 self.setup_error = exc
+                self.stages = []
         functools.update_wrapper(self, handler)  # type: ignore[arg-type]
         self.__fnguard__ = True
 
