@@ -476,10 +476,12 @@ class _Mapper:
         props = self.res[role].properties
         location = self._loc(role)
         statements: list[Statement] = []
+        templates = self._sam_policy_templates(role)
         for policy in props.get("Policies") or []:
             if isinstance(policy, Mapping):
                 name = to_text(policy.get("PolicyName", "?"))
-                statements += statements_from_policy_document(policy.get("PolicyDocument"), f"inline:{name}", location)
+                source = f"sam:{templates[name]}" if name in templates else f"inline:{name}"
+                statements += statements_from_policy_document(policy.get("PolicyDocument"), source, location)
         managed: list[str] = []
         for value in props.get("ManagedPolicyArns") or []:
             target = self.ref(value)
@@ -498,6 +500,21 @@ class _Mapper:
                     managed.append(f"${{{lid}}}")
                 statements += self._policy_resource(lid)
         return statements, managed
+
+    def _sam_policy_templates(self, role: str) -> dict[str, str]:
+        """Inline policy name → SAM policy template it was expanded from (``FnRolePolicy2`` → ``S3ReadPolicy``).
+
+        The translator names the policy after the function and the item's index in ``Policies``.
+        """
+        owner = self.owner(role)
+        if self.expansion is None or owner == role:
+            return {}
+        policies = _nested(self.original, "Resources", owner, "Properties", "Policies")
+        found = {}
+        for index, item in enumerate(policies if isinstance(policies, list) else []):
+            if isinstance(item, Mapping) and len(item) == 1 and "Statement" not in item:
+                found[f"{owner}RolePolicy{index}"] = str(next(iter(item)))
+        return found
 
     def _is_role(self, value: Any, role: str) -> bool:
         if self.ref(value) == role:

@@ -1,0 +1,351 @@
+"""SAM templates: the real corpus loads, and inventories match what the templates say."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from fnguard.load import load_file
+from fnguard.load.sam import expand
+from fnguard.load.yamlsource import parse_document
+from fnguard.model import App, Function
+
+_FUNCTION_TYPE = re.compile(
+    r"^\s+Type:\s*['\"]?AWS::(?:Serverless|Lambda)::Function['\"]?\s*(?:#.*)?$", re.MULTILINE
+)
+
+
+def _declared_functions(path: Path) -> int:
+    """Functions a template declares, counted on its text (independent of the loader)."""
+    return len(_FUNCTION_TYPE.findall(path.read_text(encoding="utf-8")))
+
+
+def _corpus_templates(corpus: Path) -> list[Path]:
+    patterns = sorted((corpus / "apps" / "serverless-patterns-python-sam").glob("**/template.y*ml"))
+    apps = corpus / "apps"
+    return patterns + [
+        apps / "DVSA" / "template.yml",
+        apps / "Serverless-Goat" / "template.yaml",
+        apps / "Serverless-Goat-Python" / "template.yaml",
+        apps / "cfngoat" / "cfngoat.yaml",
+        apps / "cfngoat" / "eks.yaml",
+    ]
+
+
+def _load(tmp_path: Path, text: str, name: str = "template.yaml") -> App:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return load_file(path)
+
+
+def _fn(app: App, name: str) -> Function:
+    function = app.function(name)
+    assert function is not None, f"{name} not in {[f.name for f in app.functions]}"
+    return function
+
+
+# -- the corpus ---------------------------------------------------------------------------------
+
+
+def test_every_corpus_template_loads_with_its_declared_functions(corpus: Path) -> None:
+    templates = _corpus_templates(corpus)
+    assert len(templates) >= 149
+    started = time.perf_counter()
+    problems = []
+    for path in templates:
+        app = load_file(path)
+        declared = _declared_functions(path)
+        if len(app.functions) != declared:
+            problems.append(f"{path}: {len(app.functions)} functions loaded, {declared} declared")
+        for function in app.functions:
+            assert function.location.line is not None, f"{path}: {function.name} has no line"
+    elapsed = time.perf_counter() - started
+    assert not problems, "\n".join(problems)
+    assert elapsed < 60, f"corpus took {elapsed:.1f}s"
+
+
+def test_sam_function_keeps_the_logical_id_and_the_line_of_the_template(corpus: Path) -> None:
+    path = corpus / "apps" / "Serverless-Goat" / "template.yaml"
+    app = load_file(path)
+    lines = path.read_text().splitlines()
+    for function in app.functions:
+        assert lines[function.location.line - 1].strip() == f"{function.name}:"
+
+
+# -- DVSA ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def dvsa(corpus: Path) -> App:
+    return load_file(corpus / "apps" / "DVSA" / "template.yml")
+
+
+def test_dvsa_has_its_26_functions(dvsa: App) -> None:
+    assert dvsa.format == "sam"
+    assert dvsa.name == "DVSA"
+    assert len(dvsa.functions) == 26
+    runtimes = [f.runtime for f in dvsa.functions]
+    assert runtimes.count("nodejs18.x") == 2
+    assert runtimes.count("python3.8") == 24
+
+
+def test_dvsa_api_routes_have_no_authorizer_and_are_public(dvsa: App) -> None:
+    routes = {(t.path, t.method): (t, f.name) for f in dvsa.functions for t in f.triggers if t.type == "http"}
+    assert set(routes) == {("/order", "POST"), ("/payment", "POST"), ("/total", "POST"), ("/admin", "POST")}
+    for trigger, _name in routes.values():
+        assert trigger.public is True
+        assert trigger.auth == "none"
+        assert trigger.source == "ApiGatewayApi"
+    assert routes[("/admin", "POST")][1] == "AdminShellFunction"
+    assert routes[("/order", "POST")][1] == "OrderManagerFunction"
+
+
+def test_dvsa_feedback_bucket_trigger_is_public_because_of_its_bucket_policy(dvsa: App) -> None:
+    triggers = _fn(dvsa, "FeedbackUploadFunction").triggers
+    assert [(t.type, t.source, t.public) for t in triggers] == [("s3", "S3FeedbackBucket", True)]
+    receipts = _fn(dvsa, "SendReceiptFunction").triggers
+    assert [(t.type, t.source, t.public) for t in receipts] == [("s3", "S3ReceiptsBucket", False)]
+
+
+def test_dvsa_sqs_schedules_and_cognito(dvsa: App) -> None:
+    sqs = _fn(dvsa, "CreateReceiptFunction").triggers
+    assert [(t.type, t.source) for t in sqs] == [("sqs", "SQSQueue")]
+    schedules = [f.name for f in dvsa.functions if any(t.type == "schedule" for t in f.triggers)]
+    assert sorted(schedules) == ["CronJobUpdateFunction", "CronOrderCleanerFunction", "CronProcessorFunction"]
+    cognito = [t for f in dvsa.functions for t in f.triggers if t.type == "cognito"]
+    assert cognito and cognito[0].source == "CognitoUserPoolDvsaUserPool"
+
+
+def test_dvsa_policies_come_from_managed_documents(dvsa: App) -> None:
+    admin = _fn(dvsa, "AdminShellFunction")
+    assert "arn:aws:iam::aws:policy/AWSLambda_FullAccess" in admin.managed_policies
+    sources = {s.source for s in admin.statements}
+    assert "managed:arn:aws:iam::aws:policy/AWSLambda_FullAccess" in sources
+    assert any("lambda:*" in s.actions for s in admin.statements)
+    assert admin.role is None  # SAM made the role for the function
+    assert admin.code_dir is not None and admin.code_dir.endswith("backend/functions/admin")
+
+
+def test_dvsa_route_points_at_the_swagger_path_line(corpus: Path, dvsa: App) -> None:
+    lines = (corpus / "apps" / "DVSA" / "template.yml").read_text().splitlines()
+    trigger = next(t for t in _fn(dvsa, "AdminShellFunction").triggers if t.type == "http")
+    assert lines[trigger.location.line - 1].strip().startswith("post:")
+
+
+# -- Serverless-Goat and patterns ---------------------------------------------------------------
+
+
+def test_serverless_goat(corpus: Path) -> None:
+    for name in ("Serverless-Goat", "Serverless-Goat-Python"):
+        app = load_file(corpus / "apps" / name / "template.yaml")
+        assert len(app.functions) == 2
+        for function in app.functions:
+            assert function.reserved_concurrency == 5
+            assert function.memory == 3008
+            assert [t.public for t in function.triggers if t.type == "http"] == [True]
+    goat = load_file(corpus / "apps" / "Serverless-Goat" / "template.yaml")
+    convert = _fn(goat, "FunctionConvert")
+    assert any(t.path == "/api/convert" and t.method == "GET" for t in convert.triggers)
+
+
+def test_function_url_with_auth_type_none_is_public(corpus: Path) -> None:
+    path = corpus / "apps" / "serverless-patterns-python-sam" / "eventbridge-webhooks" / "1-stripe" / "template.yml"
+    app = load_file(path)
+    function = _fn(app, "WebhookFunction")
+    urls = [t for t in function.triggers if t.type == "url"]
+    assert len(urls) == 1 and urls[0].public and urls[0].auth == "none"
+    assert function.url is not None and function.url["auth"] == "none"
+    # The "*" permission SAM adds for the URL is part of the URL, not another entry point.
+    assert not any(t.type == "invoke" for t in function.triggers)
+
+
+def test_cognito_authorizer_on_a_sam_api(corpus: Path) -> None:
+    path = corpus / "apps" / "serverless-patterns-python-sam" / "amplify_cognito_apigateway_lambda_envvariables"
+    app = load_file(path / "template.yaml")
+    triggers = [t for f in app.functions for t in f.triggers if t.type == "http"]
+    assert triggers and all(t.auth == "cognito" and not t.public for t in triggers)
+
+
+def test_private_api_is_not_public(corpus: Path) -> None:
+    path = corpus / "apps" / "serverless-patterns-python-sam" / "multi-account-private-apigw" / "accountB"
+    app = load_file(path / "template.yaml")
+    triggers = [t for f in app.functions for t in f.triggers]
+    assert triggers and all(t.type == "http" and not t.public for t in triggers)
+
+
+def test_stage_throttling_and_usage_plans(corpus: Path) -> None:
+    patterns = corpus / "apps" / "serverless-patterns-python-sam"
+    throttled = load_file(patterns / "apigw-throttle-sam" / "template.yaml")
+    limits = {t.method: dict(t.throttling or {}) for f in throttled.functions for t in f.triggers}
+    assert limits["GET"] == {"rate": 2000, "burst": 1000}
+    assert limits["POST"] == {"rate": 50, "burst": 25}
+    planned = load_file(patterns / "apigw-usage-plans" / "template.yaml")
+    routes = [t for f in planned.functions for t in f.triggers]
+    assert routes and all(t.api_key_required and t.auth == "api_key" and t.public for t in routes)
+    assert all(t.throttling and t.throttling.get("usage_plan") for t in routes)
+
+
+def test_websocket_routes(corpus: Path) -> None:
+    directory = corpus / "apps" / "serverless-patterns-python-sam" / "apigw-websocket-ack-connect-route"
+    app = load_file(next(directory.glob("template.y*ml")))
+    routes = {t.path for f in app.functions for t in f.triggers if t.type == "websocket"}
+    assert {"$connect", "$disconnect"} <= routes
+
+
+# -- small SAM templates of our own -------------------------------------------------------------
+
+SAM_HEADER = "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\n"
+
+
+def test_http_api_with_jwt_authorizer_and_sqs_batch(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("def handler(event, context):\n    return event\n")
+    app = _load(tmp_path, SAM_HEADER + """
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth:
+        DefaultAuthorizer: Jwt
+        Authorizers:
+          Jwt:
+            IdentitySource: $request.header.Authorization
+            JwtConfiguration:
+              issuer: https://issuer.example.com
+              audience: [client]
+  Queue:
+    Type: AWS::SQS::Queue
+  Orders:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Runtime: python3.12
+      Environment:
+        Variables:
+          QUEUE: !Ref Queue
+          STAGE: prod
+      Policies:
+        - SQSSendMessagePolicy:
+            QueueName: !GetAtt Queue.QueueName
+      Events:
+        Get:
+          Type: HttpApi
+          Properties:
+            ApiId: !Ref Api
+            Path: /orders
+            Method: get
+        Open:
+          Type: HttpApi
+          Properties:
+            ApiId: !Ref Api
+            Path: /health
+            Method: get
+            Auth:
+              Authorizer: NONE
+        Work:
+          Type: SQS
+          Properties:
+            Queue: !GetAtt Queue.Arn
+            BatchSize: 5
+            FunctionResponseTypes: [ReportBatchItemFailures]
+""")
+    function = _fn(app, "Orders")
+    assert function.code_dir == str((tmp_path / "src").resolve())
+    assert function.handler_file == str((tmp_path / "src" / "app.py").resolve())
+    assert function.environment == {"QUEUE": {"Ref": "Queue"}, "STAGE": "prod"}
+    routes = {t.path: t for t in function.triggers if t.type == "httpApi"}
+    assert routes["/orders"].auth == "jwt" and not routes["/orders"].public
+    assert routes["/health"].auth == "none" and routes["/health"].public
+    sqs = [t for t in function.triggers if t.type == "sqs"]
+    assert len(sqs) == 1 and sqs[0].source == "Queue"
+    assert dict(sqs[0].batch or {}) == {"batch_size": 5, "function_response_types": ["ReportBatchItemFailures"]}
+    send = [s for s in function.statements if "sqs:SendMessage*" in s.actions]
+    assert len(send) == 1 and send[0].source == "sam:SQSSendMessagePolicy"
+    assert send[0].resources == ("arn:aws:sqs:us-east-1:123456789012:${Queue.QueueName}",)
+    lines = (tmp_path / "template.yaml").read_text().splitlines()
+    assert lines[sqs[0].location.line - 1].strip() == "Work:"
+
+
+def test_function_url_iam_and_shared_role(tmp_path: Path) -> None:
+    app = _load(tmp_path, SAM_HEADER + """
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {}
+      ManagedPolicyArns:
+        - !Sub arn:${AWS::Partition}:iam::aws:policy/AmazonS3ReadOnlyAccess
+  One:
+    Type: AWS::Serverless::Function
+    Properties:
+      InlineCode: "def handler(e, c): pass"
+      Handler: index.handler
+      Runtime: python3.12
+      Role: !GetAtt Role.Arn
+      FunctionUrlConfig:
+        AuthType: AWS_IAM
+  Two:
+    Type: AWS::Serverless::Function
+    Properties:
+      InlineCode: "def handler(e, c): pass"
+      Handler: index.handler
+      Runtime: python3.12
+      Role: !GetAtt Role.Arn
+""")
+    one, two = _fn(app, "One"), _fn(app, "Two")
+    assert one.role == "Role" and one.role_shared_with == ("Two",) and two.role_shared_with == ("One",)
+    assert one.inline_code == "def handler(e, c): pass"
+    assert one.managed_policies == ("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",)
+    assert any("s3:Get*" in s.actions for s in one.statements)
+    urls = [t for t in one.triggers if t.type == "url"]
+    assert len(urls) == 1 and urls[0].auth == "iam" and not urls[0].public
+
+
+def test_translator_refusal_falls_back_to_reading_the_template(tmp_path: Path) -> None:
+    text = SAM_HEADER + """
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      InlineCode: "x"
+      Handler: index.handler
+      Runtime: python3.12
+      Policies:
+        - AmazonSQSFullAccess
+        - DynamoDBReadPolicy:
+            TableName: orders
+      Events:
+        Api:
+          Type: Api
+          Properties:
+            Path: /x
+            Method: post
+        Bad:
+          Type: NoSuchEventType
+          Properties: {}
+"""
+    path = tmp_path / "template.yaml"
+    path.write_text(text)
+    expansion = expand(path, parse_document(text, path), {}, "us-east-1")
+    assert expansion.untranslated == ("Fn",)
+    app = load_file(path)
+    assert any("SAM translator" in w for w in app.warnings)
+    function = _fn(app, "Fn")
+    kinds = sorted((t.type, t.public) for t in function.triggers)
+    assert kinds == [("http", True), ("other", False)]
+    assert "arn:aws:iam::aws:policy/AmazonSQSFullAccess" in function.managed_policies
+    assert any("dynamodb:GetItem" in s.actions for s in function.statements)
+
+
+def test_pattern_load_time_is_reported(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    patterns = sorted((corpus / "apps" / "serverless-patterns-python-sam").glob("**/template.y*ml"))
+    started = time.perf_counter()
+    functions = sum(len(load_file(path).functions) for path in patterns)
+    elapsed = time.perf_counter() - started
+    with capsys.disabled():
+        print(f"\n{len(patterns)} pattern templates, {functions} functions, {elapsed:.2f}s")
+    assert functions > len(patterns)
