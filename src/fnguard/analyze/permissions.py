@@ -7,6 +7,7 @@ actions (:mod:`fnguard.iam.generate`). The rules below compare the two.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -56,6 +57,21 @@ TRIGGER_ACTIONS = {
 }
 
 
+# Resource types that hold an application's data (as opposed to its configuration).
+DATA_RESOURCE_TYPES = frozenset({
+    "object", "table", "index", "stream", "queue", "topic", "Secret", "parameter", "key", "function",
+    "stateMachine", "deliverystream", "event-bus", "log-group", "log-stream", "userpool", "workgroup",
+    "database", "cluster", "file-system", "repository", "execution",
+})
+
+
+def is_data_plane(action: str) -> bool:
+    """Reads and writes of data (GetObject, PutItem, Decrypt, Invoke), not configuration or tagging."""
+    info = catalog.lookup(action)
+    return bool(info and info.access_level in ("Read", "Write")
+                and DATA_RESOURCE_TYPES.intersection(info.resource_types))
+
+
 def platform_actions(function: Function) -> frozenset[str]:
     """Lower-case actions the platform needs for this function (logs, triggers, DLQ, VPC)."""
     actions = set(PLATFORM_ACTIONS)
@@ -86,9 +102,20 @@ def _allows(statements: Iterable[Statement]) -> Iterator[Statement]:
     return (s for s in statements if s.effect.lower() == "allow")
 
 
+_WILDCARD_NAME = re.compile(r"^(\*|[A-Za-z-]+[/:]\*)([/:].*)?$")
+
+
+def wildcard_resource(resource: str) -> bool:
+    """``*``, or an ARN naming every resource of its type: ``arn:aws:s3:::*/*``, ``table/*``."""
+    if resource == "*":
+        return True
+    parts = resource.split(":", 5)
+    return len(parts) == 6 and parts[0] == "arn" and bool(_WILDCARD_NAME.match(parts[5]))
+
+
 def _star_resource(statement: Statement) -> bool:
     return bool(statement.not_resources) or not statement.resources or any(
-        policy.resource_text(r) == "*" for r in statement.resources)
+        wildcard_resource(policy.resource_text(r)) for r in statement.resources)
 
 
 def _where(function: Function, statement: Statement | None = None) -> dict[str, object]:
@@ -114,12 +141,12 @@ def check_wildcards(app: App, context: ScanContext) -> Iterator[Finding]:
                           function=function.name, **_where(function),
                           details={"actions": service_wide, "subject": ",".join(service_wide)})
         data_plane: set[str] = set()
+        platform = platform_actions(function)
         for statement in allows:
             if statement in admin or not _star_resource(statement):
                 continue
             for pattern in statement.actions:
-                infos = [catalog.lookup(a) for a in catalog.expand(pattern)]
-                if any(i and i.scopable and i.access_level in ("Read", "Write") for i in infos):
+                if any(is_data_plane(a) and a.lower() not in platform for a in catalog.expand(pattern)):
                     data_plane.add(pattern)
         if data_plane:
             shown = sorted(data_plane)
@@ -128,9 +155,12 @@ def check_wildcards(app: App, context: ScanContext) -> Iterator[Finding]:
                           function=function.name, **_where(function),
                           details={"actions": shown, "subject": ",".join(shown)})
         if not admin:
+            wide = [s for s in allows if _star_resource(s)]
             exposed = sorted(
                 action for action in risky.data_exfiltration() | risky.credentials_exposure()
-                if catalog.lookup(action) and policy.allowed(function.statements, action, "*", region=app.region)
+                if catalog.lookup(action)
+                and any(policy.statement_applies(s, action, None, region=app.region) for s in wide)
+                and policy.evaluate(function.statements, action, None, region=app.region) == policy.ALLOW
             )
             if exposed:
                 names = [catalog.lookup(a).action for a in exposed]  # type: ignore[union-attr]
