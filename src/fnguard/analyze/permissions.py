@@ -110,7 +110,11 @@ def wildcard_resource(resource: str) -> bool:
     if resource == "*":
         return True
     parts = resource.split(":", 5)
-    return len(parts) == 6 and parts[0] == "arn" and bool(_WILDCARD_NAME.match(parts[5]))
+    if len(parts) != 6 or parts[0] != "arn":
+        return False
+    if parts[2] == "s3":  # S3 ARNs have no type: the bucket name comes first
+        return parts[5].startswith("*")
+    return bool(_WILDCARD_NAME.match(parts[5]))
 
 
 def _star_resource(statement: Statement) -> bool:
