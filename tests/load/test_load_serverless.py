@@ -188,7 +188,8 @@ def test_kitchen_app_identity(kitchen):
     assert kitchen.root == str(KITCHEN.resolve())
     assert kitchen.source.endswith("kitchen/serverless.yml")
     assert set(kitchen.resources) == {"OrdersTable", "UploadsBucket", "WorkQueue", "CronRole", "PublicInvoke",
-                                      "Topic", "TopicSubscription"}
+                                      "Topic", "TopicSubscription", "WorkQueuePolicy", "UploadsPolicy",
+                                      "ClicksMapping", "NightlyRule"}  # framework-made ids are not listed
     assert kitchen.resources["WorkQueue"].properties["QueueName"] == "kitchen-dev-work"
     assert kitchen.resources["WorkQueue"].location.line is not None
 
@@ -347,10 +348,31 @@ def test_function_role_from_resources_and_external_role(kitchen):
 
 def test_resources_that_target_functions_by_framework_logical_id(kitchen):
     (invoke,) = kitchen.function("authorizer").triggers
-    assert (invoke.type, invoke.public, invoke.source) == ("invoke", True, "PublicInvoke")
-    assert invoke.config["principal"] == "*" and invoke.config["conditions"] == {}
-    sns = [t for t in kitchen.function("open-url").triggers if t.type == "sns"]
-    assert [(t.source, t.config["subscription"]) for t in sns] == [("Topic", "TopicSubscription")]
+    assert (invoke.type, invoke.public, invoke.auth, invoke.source) == ("invoke", True, "none", "*")
+    assert invoke.config["permission"] == "PublicInvoke"
+    assert invoke.location.line == line_number("PublicInvoke:")
+    declared = {t.type: t for t in kitchen.function("open-url").triggers if t.type != "url"}
+    assert set(declared) == {"sns", "kinesis", "schedule"}
+    assert declared["sns"].source == "Topic"
+    assert declared["kinesis"].batch["starting_position"] == "TRIM_HORIZON"
+    assert declared["kinesis"].location.line == line_number("ClicksMapping:")
+    assert declared["schedule"].source == "cron(0 3 * * ? *)"
+    assert not any("LambdaFunction" in w or "S3Bucket" in w for w in kitchen.warnings)
+
+
+def test_sources_anyone_may_write_make_public_triggers(kitchen):
+    sqs = next(t for t in kitchen.function("worker").triggers if t.type == "sqs")
+    assert sqs.public is True  # WorkQueuePolicy lets anyone send
+    uploads, existing = [t for t in kitchen.function("files").triggers if t.type == "s3"]
+    assert uploads.public is True  # the framework's S3BucketKitchenuploads has a public-write policy
+    assert existing.public is False
+    stream = next(t for t in kitchen.function("worker").triggers if t.type == "dynamodb")
+    assert stream.public is False
+
+
+def line_number(text: str) -> int:
+    lines = (KITCHEN / "serverless.yml").read_text().splitlines()
+    return next(index for index, line in enumerate(lines, 1) if line.strip() == text)
 
 
 @pytest.mark.parametrize(

@@ -51,6 +51,10 @@ try:
 except ImportError:  # pragma: no cover
     _cfn_statements = None  # type: ignore[assignment]
 try:
+    from fnguard.load.cloudformation import load as _cfn_load
+except ImportError:  # pragma: no cover
+    _cfn_load = None  # type: ignore[assignment]
+try:
     from fnguard.load.intrinsics import Resolver as _IntrinsicResolver
     from fnguard.load.intrinsics import to_text as _to_text
 except ImportError:  # pragma: no cover
@@ -115,7 +119,8 @@ def load(path: Path, document: Any, *, options: Options | None = None) -> App:
                                function_names=names, websocket_connect_auth=connect_auth)
         functions.append(_function(svc, name, settings, line, context, shared))
         warnings.extend(context.warnings)
-    functions = _attach_resource_triggers(functions, raw_resources, {function_logical_id(n): n for n in names}, file)
+    functions = _attach_resource_triggers(svc, functions, template, stubs, path)
+    functions = _mark_public_sources(svc, functions)
     functions = _share_roles(functions)
     return App(
         name=svc.service,
@@ -193,6 +198,19 @@ def _framework_resources(definitions: Mapping[str, Any], document: Mapping[str, 
         ids[f"{base}LogGroup"] = "AWS::Logs::LogGroup"
         ids[f"{base}LambdaFunctionUrl"] = "AWS::Lambda::Url"
         ids[f"{base}IamRoleLambdaExecution"] = "AWS::IAM::Role"  # serverless-iam-roles-per-function
+    for settings, _line in definitions.values():
+        for event in settings.get("events") or []:
+            if not isinstance(event, Mapping) or len(event) != 1:
+                continue
+            kind, body = next(iter(event.items()))
+            if kind == "s3" and not (isinstance(body, Mapping) and body.get("existing")):
+                bucket = body.get("bucket") if isinstance(body, Mapping) else body
+                if isinstance(bucket, str):
+                    ids["S3Bucket" + _alphanumeric(bucket)] = "AWS::S3::Bucket"
+            elif kind == "sns":
+                topic = body.get("topicName") if isinstance(body, Mapping) else body
+                if isinstance(topic, str) and not topic.startswith("arn:"):
+                    ids["SNSTopic" + _alphanumeric(topic)] = "AWS::SNS::Topic"
     layers = document.get("layers")
     if isinstance(layers, Mapping):
         for name in layers:
@@ -612,68 +630,101 @@ def _optional_int(value: Any) -> int | None:
 # -- resources: that point at our functions ---------------------------------------------------
 
 
-def _attach_resource_triggers(functions: list[Function], resources: Mapping[str, Any], logical_ids: Mapping[str, str],
-                              file: str) -> list[Function]:
-    """Permissions, subscriptions, rules and mappings in ``resources:`` that target our functions."""
-    extra: dict[str, list[Trigger]] = {}
-    for logical_id, body in resources.items():
+def _attach_resource_triggers(svc: _Service, functions: list[Function], template: Mapping[str, Any],
+                              stubs: Mapping[str, str], path: Path) -> list[Function]:
+    """Triggers that ``resources:`` declares for our functions, read by the CloudFormation loader.
+
+    Permissions, event-source mappings, bucket notifications, subscriptions, rules, URLs and API
+    methods written as CloudFormation name a function by the framework's logical id
+    (``HelloLambdaFunction``) or deploy name. Each function is given to the CloudFormation loader
+    as an ``AWS::Lambda::Function`` stub under that id, so both formats map resources one way.
+    """
+    raw = template.get("Resources")
+    if not isinstance(raw, Mapping) or not raw or _cfn_load is None:
+        return functions
+    by_id = {function_logical_id(f.name): f for f in functions}
+    resources = LineDict({lid: {"Type": kind} for lid, kind in stubs.items() if lid not in raw})
+    for logical_id, function in by_id.items():
+        resources[logical_id] = {"Type": "AWS::Lambda::Function", "Properties": {
+            "FunctionName": function.properties.get("FunctionName"), "Handler": function.handler or "none.none",
+            "Runtime": function.runtime or "provided"}}
+    resources.update(raw)
+    resources.key_lines.update(getattr(raw, "key_lines", {}))
+    synthetic = LineDict({**template, "Resources": resources})
+    try:
+        app = _cfn_load(path, synthetic)
+    except Exception as exc:  # noqa: BLE001 - a fault there must not stop the serverless.yml reading
+        svc.warnings.append(f"{svc.file}: triggers declared in resources: were not read ({type(exc).__name__}: {exc})")
+        return functions
+    extra = {f.name: f.triggers for f in app.functions if f.name in by_id and f.triggers}
+    return [replace(f, triggers=f.triggers + tuple(extra[lid])) if (lid := function_logical_id(f.name)) in extra
+            else f for f in functions]
+
+
+_POLICY_TARGETS = {"AWS::S3::BucketPolicy": "Bucket", "AWS::SNS::TopicPolicy": "Topics", "AWS::SQS::QueuePolicy": "Queues"}
+_PUBLIC_WRITE = frozenset({"*", "s3:*", "s3:PutObject", "sns:*", "sns:Publish", "sqs:*", "sqs:SendMessage"})
+
+
+def _mark_public_sources(svc: _Service, functions: list[Function]) -> list[Function]:
+    """s3/sns/sqs triggers whose bucket, topic or queue anyone may write to are public entry points.
+
+    Same rule as the CloudFormation loader: a resource policy with an unconditional Allow to
+    ``*`` for a writing action, or a bucket with the ``PublicReadWrite`` ACL.
+    """
+    public: set[str] = set()
+    names: dict[str, str] = {}
+    for logical_id, body in svc.raw_resources.items():
         if not isinstance(body, Mapping):
             continue
         properties = body.get("Properties") if isinstance(body.get("Properties"), Mapping) else {}
-        location = Location(file, line_of(resources, logical_id))
-        for target, trigger in _resource_triggers(str(body.get("Type", "")), str(logical_id), properties, resources,
-                                                  location):
-            name = _target_function(target, logical_ids)
-            if name is not None:
-                extra.setdefault(name, []).append(trigger)
-    if not extra:
+        for key in ("BucketName", "TopicName", "QueueName"):
+            if isinstance(properties.get(key), str):
+                names[properties[key]] = str(logical_id)
+        if body.get("Type") == "AWS::S3::Bucket" and properties.get("AccessControl") == "PublicReadWrite":
+            public.add(str(logical_id))
+        key = _POLICY_TARGETS.get(str(body.get("Type")))
+        if key is None or not _anyone_may_write(properties.get("PolicyDocument")):
+            continue
+        targets = properties.get(key)
+        for target in targets if isinstance(targets, list) else [targets]:
+            found = _logical_id(target) if isinstance(target, Mapping) else names.get(str(target), str(target))
+            if found:
+                public.add(found)
+    if not public:
         return functions
-    return [replace(f, triggers=f.triggers + tuple(extra[f.name])) if f.name in extra else f for f in functions]
+
+    def is_public(trigger: Trigger) -> bool:
+        source = trigger.source or ""
+        candidates = {source, names.get(source, ""), names.get(source.rsplit(":", 1)[-1], "")}
+        if trigger.type == "s3":
+            candidates.add("S3Bucket" + _alphanumeric(source))
+        return bool(candidates & public)
+
+    result = []
+    for function in functions:
+        triggers = tuple(replace(t, public=True) if t.type in ("s3", "sns", "sqs") and not t.public and is_public(t)
+                         else t for t in function.triggers)
+        result.append(replace(function, triggers=triggers))
+    return result
 
 
-def _resource_triggers(kind: str, logical_id: str, properties: Mapping[str, Any], resources: Mapping[str, Any],
-                       location: Location) -> list[tuple[Any, Trigger]]:
-    if kind == "AWS::Lambda::Permission":
-        principal = source_text(properties.get("Principal"))
-        conditions = {k: properties[k] for k in ("SourceArn", "SourceAccount", "PrincipalOrgID") if k in properties}
-        public = principal == "*" and not conditions and properties.get("FunctionUrlAuthType") != "AWS_IAM"
-        return [(properties.get("FunctionName"), Trigger(
-            type="invoke", source=logical_id, public=public, auth="none" if public else "iam",
-            config={"principal": principal, "action": properties.get("Action"), "conditions": conditions},
-            location=location))]
-    if kind == "AWS::Lambda::EventSourceMapping":
-        arn = properties.get("EventSourceArn")
-        text = source_text(arn) or ""
-        target_type = _resource_type(arn, resources)
-        trigger_type = ("sqs" if ":sqs:" in text or target_type == "AWS::SQS::Queue" else
-                        "dynamodb" if ":dynamodb:" in text or target_type.startswith("AWS::DynamoDB") else
-                        "kafka" if ":kafka:" in text or target_type.startswith("AWS::MSK") else "kinesis")
-        batch = {"batch_size": properties["BatchSize"]} if "BatchSize" in properties else {}
-        return [(properties.get("FunctionName"), Trigger(type=trigger_type, source=source_text(arn), batch=batch,
-                                                          config={"mapping": logical_id}, location=location))]
-    if kind == "AWS::SNS::Subscription" and str(properties.get("Protocol", "")).lower() == "lambda":
-        return [(properties.get("Endpoint"), Trigger(type="sns", source=source_text(properties.get("TopicArn")),
-                                                      config={"subscription": logical_id}, location=location))]
-    if kind == "AWS::Events::Rule":
-        trigger_type = "schedule" if properties.get("ScheduleExpression") and not properties.get(
-            "EventPattern") else "eventBridge"
-        source = source_text(properties.get("ScheduleExpression") or properties.get("EventBusName") or "default")
-        return [(target.get("Arn"), Trigger(type=trigger_type, source=source, config={"rule": logical_id},
-                                            location=location))
-                for target in properties.get("Targets") or [] if isinstance(target, Mapping)]
-    if kind == "AWS::S3::Bucket":
-        notification = properties.get("NotificationConfiguration")
-        configs = notification.get("LambdaConfigurations") if isinstance(notification, Mapping) else None
-        return [(item.get("Function"), Trigger(type="s3", source=logical_id, config={"event": item.get("Event")},
-                                               location=location))
-                for item in configs or [] if isinstance(item, Mapping)]
-    return []
+def _anyone_may_write(document: Any) -> bool:
+    raw = document.get("Statement") if isinstance(document, Mapping) else None
+    for item in raw if isinstance(raw, list) else [raw]:
+        if not isinstance(item, Mapping) or item.get("Effect") != "Allow" or item.get("Condition"):
+            continue
+        principal = item.get("Principal")
+        anyone = principal == "*" or isinstance(principal, Mapping) and principal.get("AWS") in ("*", ["*"])
+        actions = item.get("Action")
+        if anyone and any(a in _PUBLIC_WRITE for a in (actions if isinstance(actions, list) else [actions])):
+            return True
+    return False
 
 
-def _resource_type(reference: Any, resources: Mapping[str, Any]) -> str:
-    logical_id = _logical_id(reference)
-    body = resources.get(logical_id) if logical_id else None
-    return str(body.get("Type", "")) if isinstance(body, Mapping) else ""
+def _alphanumeric(name: str) -> str:
+    """The framework's ``normalizeNameToAlphaNumericOnly`` (bucket ``my-photos`` → ``Myphotos``)."""
+    cleaned = "".join(char for char in name if char.isalnum())
+    return cleaned[:1].upper() + cleaned[1:]
 
 
 def _logical_id(reference: Any) -> str | None:
@@ -685,17 +736,4 @@ def _logical_id(reference: Any) -> str | None:
             return str(inner[0])
         if isinstance(inner, str):
             return inner.split(".", 1)[0]
-    return None
-
-
-def _target_function(reference: Any, logical_ids: Mapping[str, str]) -> str | None:
-    """``{Ref: HelloLambdaFunction}``, ``!GetAtt HelloLambdaFunction.Arn`` or the plain name."""
-    logical_id = _logical_id(reference)
-    if logical_id in logical_ids:
-        return logical_ids[logical_id]
-    if isinstance(reference, str):
-        if reference in logical_ids:
-            return logical_ids[reference]
-        if reference in logical_ids.values():
-            return reference
     return None
