@@ -98,6 +98,7 @@ def test_precedence_file_then_protect_config_then_mode_then_env(tmp_path: Path, 
         ({"waf": {"exclude": "body"}}, "waf.exclude must be a list"),
         ({"events": {"serve": {"url": "ftp://x"}}}, "events.serve.url must be an http(s) URL"),
         ({"bogus": 1}, "unknown setting bogus"),
+        ({"trigger": "carrier-pigeon"}, "trigger must be one of"),
     ],
 )
 def test_validation_names_the_key(doc: dict[str, Any], message: str) -> None:

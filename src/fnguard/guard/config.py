@@ -219,6 +219,11 @@ def parse(doc: Mapping[str, Any], source: str = "config") -> GuardConfig:
     if url is not None and not url.startswith(("http://", "https://")):
         raise ConfigError(f"events.serve.url must be an http(s) URL, not {url!r}")
     trigger = reader.string("trigger")
+    if trigger is not None:
+        from fnguard.guard.envelopes import TRIGGERS
+
+        if trigger not in TRIGGERS:
+            raise ConfigError(f"trigger must be one of {', '.join(TRIGGERS)}, not {trigger!r}")
     return GuardConfig(
         mode=reader.choice("mode", MODES, "alert"),
         fail=reader.choice("fail", ("open", "closed"), "open"),

@@ -1,0 +1,181 @@
+"""What protect() adds per invocation, and what importing the guard costs in a cold start.
+
+Per invocation: the time the guard adds (guarded handler minus bare handler) for (a) a 2 KB API
+Gateway event, (b) a 10-record SQS batch, (c) a 256 KB JSON body, each as a ratio to
+``json.loads(json.dumps(event))`` of the same event measured in the same run (target for (a):
+at most 3x), split into envelope (opening and decoding the event) and engine (inspection).
+
+Import: ``import fnguard.guard`` against ``import boto3``, each in fresh interpreters
+(``python -X importtime``, median of several runs; target at most 10%), plus what loading the
+whole runtime costs (``protect()`` of a handler: wrapper, envelopes, WAF engine).
+
+Run: ``python bench/guard_overhead.py [--runs N] [--import-runs N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import statistics
+import subprocess
+import sys
+import time
+import timeit
+from pathlib import Path
+from typing import Any
+
+EVENTS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "events"
+
+
+def _sample(name: str, fallback: dict[str, Any]) -> dict[str, Any]:
+    path = EVENTS / name
+    return json.loads(path.read_text()) if path.is_file() else copy.deepcopy(fallback)
+
+
+def api_event(body: str) -> dict[str, Any]:
+    event = _sample("apiGatewayProxyEvent.json", {
+        "resource": "/my/path", "path": "/my/path", "httpMethod": "POST",
+        "headers": {"Accept": "*/*", "User-Agent": "bench"}, "multiValueHeaders": {},
+        "queryStringParameters": {"page": "1"}, "multiValueQueryStringParameters": {"page": ["1"]},
+        "requestContext": {"requestId": "r", "identity": {"sourceIp": "10.0.0.1"}}, "body": None,
+    })
+    event["httpMethod"] = "POST"
+    event["headers"]["Content-Type"] = "application/json"
+    event["multiValueHeaders"]["Content-Type"] = ["application/json"]
+    event["body"] = body
+    return event
+
+
+def order(i: int) -> dict[str, Any]:
+    return {"id": f"order-{i:06d}", "customer": {"name": "Jane Doe", "email": f"jane{i}@example.com"},
+            "items": [{"sku": "SKU-12345", "qty": 2, "price": 19.99, "note": "gift wrap, please"}],
+            "created": "2026-11-28T12:00:00Z", "status": "paid"}
+
+
+def two_kb_event() -> dict[str, Any]:
+    event = api_event("")
+    size = len(json.dumps(event))
+    orders = []
+    while size + len(json.dumps(orders)) < 2048 - 260:
+        orders.append(order(len(orders)))
+    event["body"] = json.dumps({"orders": orders})
+    return event
+
+
+def sqs_batch() -> dict[str, Any]:
+    event = _sample("sqsEvent.json", {"Records": [{"messageId": "m", "body": "", "messageAttributes": {},
+                                                   "attributes": {}, "eventSource": "aws:sqs"}]})
+    template = event["Records"][0]
+    event["Records"] = [
+        {**copy.deepcopy(template), "messageId": f"msg-{i}", "body": json.dumps(order(i)), "messageAttributes": {}}
+        for i in range(10)
+    ]
+    return event
+
+
+def big_body_event() -> dict[str, Any]:
+    orders = []
+    text = "[]"
+    while len(text) < 256 * 1024:
+        orders.extend(order(len(orders) + k) for k in range(50))
+        text = json.dumps({"orders": orders})
+    return api_event(text)
+
+
+def best(fn: Any, runs: int) -> float:
+    """Seconds per call: the best of ``runs`` timeit repeats (least disturbed by other load)."""
+    timer = timeit.Timer(fn)
+    number, _ = timer.autorange()
+    number = max(1, number // 4)
+    return min(timer.repeat(repeat=runs, number=number)) / number
+
+
+def per_invocation(runs: int) -> list[dict[str, Any]]:
+    from fnguard.guard import envelopes, firewall
+    from fnguard.guard.wrapper import protect
+
+    def bare(event: Any, context: Any) -> None:
+        return None
+
+    # Stdout off: the events are benign, nothing would be written anyway; alert mode.
+    guarded = protect(mode="alert", config={"events": {"stdout": False}})(bare)
+    waf_stage = guarded.stages[-1]
+    rows = []
+    for name, event in (("a) API Gateway 2 KB", two_kb_event()), ("b) SQS 10 records", sqs_batch()),
+                        ("c) 256 KB JSON body", big_body_event())):
+        envelope = envelopes.open_event(event)
+        outcome = firewall.run(waf_stage.engine, envelope, waf_stage.config, waf_stage.exclusions)
+        baseline = best(lambda event=event: json.loads(json.dumps(event)), runs)
+        t_bare = best(lambda event=event: bare(event, None), runs)
+        t_guarded = best(lambda event=event: guarded(event, None), runs)
+        t_envelope = best(lambda event=event: envelopes.open_event(event), runs)
+        t_engine = best(lambda envelope=envelope: firewall.run(
+            waf_stage.engine, envelope, waf_stage.config, waf_stage.exclusions), runs)
+        added = max(t_guarded - t_bare, 0.0)
+        rows.append({
+            "event": name, "bytes": len(json.dumps(event)), "detections": len(outcome.findings),
+            "budget_exceeded": outcome.budget_exceeded, "baseline_us": baseline * 1e6, "added_us": added * 1e6,
+            "ratio": added / baseline, "envelope_us": t_envelope * 1e6, "engine_us": t_engine * 1e6,
+        })
+    return rows
+
+
+def import_us(statement: str, module: str, runs: int) -> float | None:
+    """Median cumulative import time of ``module`` (µs) in fresh interpreters."""
+    samples = []
+    for _ in range(runs):
+        done = subprocess.run([sys.executable, "-X", "importtime", "-c", statement],
+                              capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            return None
+        for line in done.stderr.splitlines():
+            fields = [f.strip() for f in line.split("|")]
+            if len(fields) == 3 and fields[2] == module:
+                samples.append(int(fields[1]))
+    return statistics.median(samples) if samples else None
+
+
+def setup_ms(runs: int) -> float:
+    """Median wall time of ``import fnguard.guard`` + ``protect()`` (the whole runtime and engine)."""
+    script = ("import time; t=time.perf_counter(); import fnguard.guard as g; "
+              "g.protect(config={'events': {'stdout': False}})(lambda e, c: 1); print(time.perf_counter()-t)")
+    samples = []
+    for _ in range(runs):
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True)
+        samples.append(float(done.stdout.strip()) * 1000)
+    return statistics.median(samples)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7, help="timeit repeats per measure (7)")
+    parser.add_argument("--import-runs", type=int, default=7, help="fresh interpreters per import measure (7)")
+    args = parser.parse_args()
+
+    print(f"python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d %H:%M')}")
+    print("\nper invocation (best of repeats; ratio = time protect() adds / json.loads(json.dumps(event)))")
+    print(f"{'event':22} {'bytes':>8} {'baseline':>10} {'added':>10} {'ratio':>7} {'envelope':>10} {'engine':>10}  detections")
+    for row in per_invocation(args.runs):
+        print(f"{row['event']:22} {row['bytes']:>8} {row['baseline_us']:>8.1f}us {row['added_us']:>8.1f}us "
+              f"{row['ratio']:>6.2f}x {row['envelope_us']:>8.1f}us {row['engine_us']:>8.1f}us  {row['detections']}"
+              f"{' (budget exceeded)' if row['budget_exceeded'] else ''}")
+    print("target (a): at most 3.00x")
+
+    guard = import_us("import fnguard.guard", "fnguard.guard", args.import_runs)
+    boto3 = import_us("import boto3", "boto3", args.import_runs)
+    print(f"\nimport (median of {args.import_runs} fresh interpreters, python -X importtime)")
+    print(f"  import fnguard.guard     {guard / 1000 if guard else float('nan'):8.1f} ms")
+    if boto3:
+        print(f"  import boto3             {boto3 / 1000:8.1f} ms")
+        print(f"  ratio                    {guard / boto3 * 100 if guard else float('nan'):8.1f} %   (target at most 10%)")
+    else:
+        print("  import boto3             not installed: no ratio")
+    setup = setup_ms(args.import_runs)
+    print(f"  import + protect() (runtime and WAF engine loaded, wall time): {setup:.1f} ms"
+          + (f" = {setup * 1000 / boto3 * 100:.0f}% of import boto3" if boto3 else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
