@@ -6,6 +6,7 @@ CycloneDX report are all built from it, so they never disagree.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,32 +85,73 @@ class FunctionAudit:
         return [package for package in self.packages if package.vulnerable]
 
 
-def _layer_directories(app: App, function: Function) -> list[Path]:
-    """Layers that are local directories: a path, or a template layer resource with a local ContentUri."""
-    root = Path(app.root)
-    found: list[Path] = []
-    for layer in function.layers:
-        candidate = Path(layer) if Path(layer).is_absolute() else root / layer
-        if not layer.startswith("arn:") and candidate.is_dir():
-            found.append(candidate)
-            continue
-        resource = app.resources.get(layer) if app.resources else None
-        if resource is None or resource.type not in _LAYER_TYPES:
-            continue
-        uri = resource.properties.get("ContentUri") or (resource.properties.get("Content") or {})
-        if isinstance(uri, str) and not uri.startswith("s3://") and (root / uri).is_dir():
-            found.append(root / uri)
+def _template_layers(app: App, cache: MutableMapping[str, Any] | None) -> dict[str, str]:
+    """Layer logical id → local content path, read from the app's own template.
+
+    Loaders resolve layers to ids (SAM even replaces ``ContentUri`` by a placeholder), so the
+    local directory is read back from the document: SAM/CloudFormation ``ContentUri``/``Content``
+    and serverless.yml's top-level ``layers: {name: {path}}``.
+    """
+    key = f"deps.layers:{app.source}"
+    if cache is not None and key in cache:
+        return cache[key]
+    found: dict[str, str] = {}
+    try:
+        from fnguard.load.yamlsource import load_document
+
+        document = load_document(Path(app.source))
+    except Exception:  # noqa: BLE001 - any unreadable template simply has no local layers
+        document = None
+    if isinstance(document, dict):
+        for logical_id, resource in (document.get("Resources") or {}).items():
+            if isinstance(resource, dict) and resource.get("Type") in _LAYER_TYPES:
+                properties = resource.get("Properties") or {}
+                uri = properties.get("ContentUri") or properties.get("Content")
+                if isinstance(uri, str) and not uri.startswith("s3://"):
+                    found[str(logical_id)] = uri
+        layers = document.get("layers")
+        if isinstance(layers, dict):
+            for name, settings in layers.items():
+                if isinstance(settings, dict) and isinstance(settings.get("path"), str):
+                    normalized = str(name).replace("-", "Dash").replace("_", "Underscore")
+                    found[normalized[:1].upper() + normalized[1:] + "LambdaLayer"] = settings["path"]
+    if cache is not None:
+        cache[key] = found
     return found
 
 
-def function_directories(app: App, function: Function) -> list[Path]:
+def _layer_directories(app: App, function: Function, cache: MutableMapping[str, Any] | None = None) -> list[Path]:
+    """Layers that are local directories: a path, or a template layer whose content is local."""
+    root = Path(app.root)
+    found: list[Path] = []
+    for layer in function.layers:
+        if layer.startswith("arn:"):
+            continue
+        reference = re.sub(r"^\$\{([^}]+)\}$", r"\1", layer.strip())
+        candidate = Path(reference) if Path(reference).is_absolute() else root / reference
+        if candidate.is_dir():
+            found.append(candidate)
+            continue
+        local = _template_layers(app, cache)
+        resource = app.resources.get(reference) if app.resources else None
+        names = [reference]
+        if resource is not None and resource.properties.get("LayerName"):
+            names.append(str(resource.properties["LayerName"]))  # SAM renames DepsLayer to DepsLayer<hash>
+        names.append(re.sub(r"[0-9a-f]{10}$", "", reference))
+        path = next((local[name] for name in names if name in local), None)
+        if path is not None and (root / path).is_dir():
+            found.append(root / path)
+    return found
+
+
+def function_directories(app: App, function: Function, cache: MutableMapping[str, Any] | None = None) -> list[Path]:
     """Where the function's shipped files are: its code directory (or the handler's), then its layers."""
     directories: list[Path] = []
     if function.code_dir and Path(function.code_dir).is_dir():
         directories.append(Path(function.code_dir))
     elif function.handler_file and Path(function.handler_file).is_file():
         directories.append(Path(function.handler_file).parent)
-    return directories + _layer_directories(app, function)
+    return directories + [d for d in _layer_directories(app, function, cache) if d not in directories]
 
 
 def _collapse(advisories: Iterable[Advisory]) -> tuple[tuple[Advisory, ...], ...]:
@@ -157,7 +199,7 @@ def audit_function(
 
     ``inventory`` replaces the walk of the function's directories (``fnguard deps FILE``).
     """
-    directories = function_directories(app, function) if inventory is None else []
+    directories = function_directories(app, function, cache) if inventory is None else []
     inventory = inventory if inventory is not None else inventory_of(directories, cache)
     graph: ImportGraph | None = build_graph(function.handler_file, function.code_dir)
     by_version: dict[tuple[str, str, str], tuple[Dependency, list[str]]] = {}
