@@ -304,11 +304,11 @@ def test_unknown_event_type_is_a_warning_with_its_line(kitchen):
 
 def test_function_urls(kitchen):
     open_url = kitchen.function("open-url")
-    assert open_url.url == {"auth": "none"}
+    assert open_url.url == {"auth": "none", "cors": None, "invoke_mode": "BUFFERED"}
     url_trigger = next(t for t in open_url.triggers if t.type == "url")
-    assert (url_trigger.public, url_trigger.auth) == (True, "none")
+    assert (url_trigger.public, url_trigger.auth, url_trigger.source) == (True, "none", "OpenDashurlLambdaFunctionUrl")
     iam_url = kitchen.function("iam_url")
-    assert iam_url.url == {"auth": "iam", "cors": True}
+    assert iam_url.url == {"auth": "iam", "cors": True, "invoke_mode": "BUFFERED"}
     assert [(t.type, t.public, t.auth) for t in iam_url.triggers] == [("url", False, "iam")]
     assert iam_url.vpc is True
 
@@ -411,6 +411,30 @@ functions:
     assert app.function("f").properties["FunctionName"] == "opts-prod-f"  # the framework's deploy name
 
 
+@pytest.mark.parametrize(
+    "policy, public",
+    [
+        ("", True),
+        ("    resourcePolicy:\n      - {Effect: Allow, Principal: '*', Action: execute-api:Invoke,"
+         " Resource: 'execute-api:/*'}\n", True),
+        ("    resourcePolicy:\n      - {Effect: Allow, Principal: '*', Action: execute-api:Invoke,"
+         " Resource: 'execute-api:/*', Condition: {IpAddress: {aws:SourceIp: [10.0.0.0/8]}}}\n", False),
+    ],
+)
+def test_resource_policy_that_narrows_callers_makes_routes_non_public(tmp_path, policy, public):
+    path = _write(tmp_path, "service: rp\nprovider:\n  name: aws\n  apiGateway:\n    minimumCompressionSize: 0\n"
+                  + policy + "functions:\n  f:\n    handler: f.handler\n    events:\n      - http: GET x\n")
+    (app,) = load_path(path)
+    (route,) = app.function("f").triggers
+    assert (route.public, route.config["endpoint"]) == (public, ["EDGE"])
+
+
+def test_default_batch_sizes(kitchen):
+    by_source = {t.source: t for t in kitchen.function("worker").triggers}
+    assert by_source["arn:aws:kinesis:eu-west-1:123456789012:stream/clicks"].batch == {"batch_size": 100}
+    assert by_source["arn:aws:mq:eu-west-1:123456789012:broker:b"].batch == {"batch_size": 100}
+
+
 def test_private_endpoint_resource_policy_and_access_logs(tmp_path):
     path = _write(tmp_path, """
 service: inner
@@ -438,8 +462,9 @@ functions:
 """)
     (app,) = load_path(path)
     rest, http_api = app.function("f").triggers
-    assert (rest.public, rest.auth, rest.config["endpoint_type"]) == (False, "none", "PRIVATE")
-    assert rest.config["resource_policy"][0]["Condition"] == {"StringEquals": {"aws:SourceVpce": "vpce-1"}}
+    assert (rest.public, rest.auth, rest.config["endpoint"]) == (False, "none", ["PRIVATE"])
+    statement = rest.config["resource_policy"]["Statement"][0]
+    assert statement["Condition"] == {"StringEquals": {"aws:SourceVpce": "vpce-1"}}
     assert rest.config["access_logs"] is True and http_api.config["access_logs"] is False
     assert http_api.public is True
     assert app.function("f").properties["FunctionName"] == "custom-deploy-name"

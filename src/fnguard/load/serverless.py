@@ -479,7 +479,7 @@ def _function(svc: _Service, name: str, settings: Mapping[str, Any], line: int |
             environment.update(block)
     resolved_environment = svc.intrinsics(environment, line_of(settings, "environment") or line)
     triggers = read_events(settings.get("events"), context)
-    url = _url(settings.get("url"), svc.file, line_of(settings, "url") or line)
+    url = _url(settings.get("url"), name, svc.file, line_of(settings, "url") or line)
     if url is not None:
         triggers.append(url[1])
     role, statements, managed = _function_role(svc, name, settings, context, shared, triggers, line)
@@ -570,20 +570,17 @@ def _share_roles(functions: list[Function]) -> list[Function]:
     return result
 
 
-def _url(value: Any, file: str, line: int | None) -> tuple[dict[str, Any], Trigger] | None:
+def _url(value: Any, name: str, file: str, line: int | None) -> tuple[dict[str, Any], Trigger] | None:
     """``url: true`` is an unauthenticated public endpoint; ``authorizer: aws_iam`` needs SigV4."""
     if not value:
         return None
     settings = value if isinstance(value, Mapping) else {}
     auth = "iam" if str(settings.get("authorizer", "")).lower() == "aws_iam" else "none"
-    config: dict[str, Any] = {"auth": auth}
-    if settings.get("cors"):
-        config["cors"] = settings["cors"]
-    if settings.get("invokeMode"):
-        config["invoke_mode"] = settings["invokeMode"]
-    trigger = Trigger(type="url", public=auth == "none", auth=auth, config=dict(config),
-                      location=Location(file, line))
-    return config, trigger
+    url = {"auth": auth, "cors": settings.get("cors"), "invoke_mode": str(settings.get("invokeMode", "BUFFERED"))}
+    source = function_logical_id(name) + "Url"  # the framework's AWS::Lambda::Url logical id
+    trigger = Trigger(type="url", source=source, public=auth == "none", auth=auth,
+                      config={"cors": url["cors"], "invoke_mode": url["invoke_mode"]}, location=Location(file, line))
+    return url, trigger
 
 
 def _tracing(function_value: Any, provider_value: Any) -> str | None:

@@ -14,11 +14,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fnguard.load.yamlsource import line_of
-from fnguard.model import Location, Trigger
+from fnguard.model import Location, Resource, Trigger
+
+try:  # the CloudFormation loader's reading of endpoint types and resource policies
+    from fnguard.load.cloudformation import rest_endpoint as _cfn_rest_endpoint
+except ImportError:  # pragma: no cover
+    _cfn_rest_endpoint = None  # type: ignore[assignment]
 
 REST_API_ID = "ApiGatewayRestApi"
 HTTP_API_ID = "HttpApi"
 WEBSOCKET_API_ID = "WebsocketsApi"
+DEFAULT_BATCH_SIZE = {"sqs": 10, "kinesis": 100, "dynamodb": 100, "kafka": 100, "mq": 100}
+"""What Lambda uses when the event sets no ``batchSize`` (the CloudFormation loader's values)."""
 
 
 @dataclass
@@ -104,15 +111,14 @@ def _http(body: Any, context: EventContext, location: Location) -> Trigger:
     if usage_plan:
         config["usage_plan"] = usage_plan
     gateway = _mapping(context.provider.get("apiGateway"))
-    if gateway.get("resourcePolicy"):
-        config["resource_policy"] = gateway["resourcePolicy"]
-    endpoint = str(context.provider.get("endpointType") or gateway.get("endpointType") or "EDGE").upper()
-    config["endpoint_type"] = endpoint
+    api_id = source_text(gateway.get("restApiId")) or REST_API_ID
+    reachable, endpoint = _rest_endpoint(api_id, context.provider)
+    config.update(endpoint)
     config["access_logs"] = _access_logs(context.provider, "restApi")
     return Trigger(
         type="http",
-        source=source_text(gateway.get("restApiId")) or REST_API_ID,
-        public=auth in ("none", "api_key") and endpoint != "PRIVATE",
+        source=api_id,
+        public=reachable and auth in ("none", "api_key"),
         auth=auth,
         api_key_required=private,
         path=_path(settings.get("path")),
@@ -166,6 +172,26 @@ def _authorizer_from_resource(reference: Any, context: EventContext) -> str:
     if kind in ("TOKEN", "REQUEST"):
         return "lambda"
     return "unknown"
+
+
+def _rest_endpoint(api_id: str, provider: Mapping[str, Any]) -> tuple[bool, dict[str, Any]]:
+    """(reachable from the internet, config) of the REST API, by the CloudFormation loader's rule.
+
+    ``endpointType: PRIVATE`` or a ``resourcePolicy`` that narrows who may call makes the API
+    unreachable from the internet at large.
+    """
+    gateway = _mapping(provider.get("apiGateway"))
+    endpoint = str(provider.get("endpointType") or gateway.get("endpointType") or "EDGE").upper()
+    policy = gateway.get("resourcePolicy") or provider.get("resourcePolicy")
+    properties: dict[str, Any] = {"EndpointConfiguration": {"Types": [endpoint]}}
+    if policy:
+        properties["Policy"] = {"Version": "2012-10-17", "Statement": policy}
+    if _cfn_rest_endpoint is not None:
+        return _cfn_rest_endpoint(Resource(api_id, "AWS::ApiGateway::RestApi", properties))
+    config: dict[str, Any] = {"api": api_id, "endpoint": [endpoint]}
+    if policy:
+        config["resource_policy"] = properties["Policy"]
+    return endpoint != "PRIVATE", config
 
 
 def _access_logs(provider: Mapping[str, Any], api: str) -> bool:
@@ -326,7 +352,7 @@ def _sqs(body: Any, context: EventContext, location: Location) -> Trigger:
         "functionResponseType": "function_response_types",
         "maximumConcurrency": "maximum_concurrency",
     })
-    batch.setdefault("batch_size", 10)
+    batch.setdefault("batch_size", DEFAULT_BATCH_SIZE["sqs"])
     config: dict[str, Any] = {"arn": settings.get("arn")}
     if settings.get("filterPatterns"):
         config["filter_patterns"] = settings["filterPatterns"]
@@ -370,6 +396,7 @@ def _stream(body: Any, context: EventContext, location: Location) -> Trigger:
     if kind not in ("dynamodb", "kinesis"):
         context.warn(location.line, "stream event of unknown type (neither DynamoDB nor Kinesis); assumed kinesis")
         kind = "kinesis"
+    batch.setdefault("batch_size", DEFAULT_BATCH_SIZE[kind])
     return Trigger(type=kind, source=source_text(arn), batch=batch, config=config, location=location)
 
 
@@ -402,6 +429,7 @@ def _kafka(body: Any, context: EventContext, location: Location) -> Trigger:
         source = ",".join(str(server) for server in source)
     batch = _batch(settings, {"batchSize": "batch_size", "startingPosition": "starting_position",
                               "maximumBatchingWindow": "maximum_batching_window"})
+    batch.setdefault("batch_size", DEFAULT_BATCH_SIZE["kafka"])
     config = {"topic": settings.get("topic")}
     return Trigger(type="kafka", source=source_text(source), batch=batch, config=config, location=location)
 
@@ -409,6 +437,7 @@ def _kafka(body: Any, context: EventContext, location: Location) -> Trigger:
 def _mq(body: Any, context: EventContext, location: Location) -> Trigger:
     settings = _mapping(body)
     batch = _batch(settings, {"batchSize": "batch_size", "maximumBatchingWindow": "maximum_batching_window"})
+    batch.setdefault("batch_size", DEFAULT_BATCH_SIZE["mq"])
     config = {"queue": settings.get("queue")}
     return Trigger(type="mq", source=source_text(settings.get("arn")), batch=batch, config=config, location=location)
 
