@@ -193,3 +193,14 @@ def test_fg504_from_permissions_alone_is_medium(tmp_path: Path) -> None:
     files = sam(SAM_LOOP.format(filter=""))  # no app.py: no code to read
     found = run(tmp_path, files, wallet.recursive_loops)
     assert [(f.severity, f.details["evidence"]) for f in found] == [("medium", "permissions")]
+
+
+@pytest.mark.parametrize("key_expr,expected", [
+    ('key.replace(".raw", ".txt")', []),   # DVSA's receipts: .raw in, .txt out, suffix filter .raw
+    ('key + ".raw"', ["high"]),
+])
+def test_fg504_suffix_filter(tmp_path: Path, key_expr: str, expected: list[str]) -> None:
+    suffix = "          Filter: {S3Key: {Rules: [{Name: suffix, Value: .raw}]}}\n"
+    files = sam(SAM_LOOP.format(filter=suffix))
+    files["app.py"] = THUMB_CODE.replace('"{prefix}" + key', key_expr)
+    assert [f.severity for f in run(tmp_path, files, wallet.recursive_loops)] == expected

@@ -92,8 +92,18 @@ class _TmpPaths:
 
     def __init__(self, tree: ast.Module) -> None:
         self.names: set[str] = set()
+        self.values: dict[str, ast.AST] = {}
+        self.constants: set[str] = set()
+        for node in tree.body:  # module-level constants: INVENTORY_FILE = "inventory.db", X = os.environ["X"]
+            if isinstance(node, ast.Assign) and (isinstance(node.value, ast.Constant) or _environ_read(node.value)):
+                self.constants.update(t.id for t in node.targets if isinstance(t, ast.Name))
         changed = True
         assigns = [n for n in ast.walk(tree) if isinstance(n, (ast.Assign, ast.AnnAssign))]
+        for node in assigns:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name) and node.value is not None:
+                    self.values.setdefault(target.id, node.value)
         while changed:
             changed = False
             for node in assigns:
@@ -104,6 +114,27 @@ class _TmpPaths:
                     if isinstance(target, ast.Name) and target.id not in self.names:
                         self.names.add(target.id)
                         changed = True
+
+    def is_fixed(self, node: ast.AST, depth: int = 0) -> bool:
+        """The path is the same at every invocation (a deliberate cache file), not per request."""
+        if depth > 8:
+            return False
+        if isinstance(node, ast.Constant):
+            return True
+        if isinstance(node, ast.Name):
+            if node.id in self.constants:
+                return True
+            value = self.values.get(node.id)
+            return value is not None and self.is_fixed(value, depth + 1)
+        if isinstance(node, ast.JoinedStr):
+            return all(self.is_fixed(v.value if isinstance(v, ast.FormattedValue) else v, depth + 1) for v in node.values)
+        if isinstance(node, ast.BinOp):
+            return self.is_fixed(node.left, depth + 1) and self.is_fixed(node.right, depth + 1)
+        if isinstance(node, ast.Call) and _call_name(node) in ("join", "Path") and node.args:
+            return all(self.is_fixed(a, depth + 1) for a in node.args)
+        if isinstance(node, ast.Call) and _call_name(node) == "gettempdir":
+            return True
+        return False
 
     def is_tmp(self, node: ast.AST) -> bool:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -129,6 +160,11 @@ class _TmpPaths:
         return False
 
 
+def _environ_read(node: ast.AST) -> bool:
+    text = ast.unparse(node)
+    return text.startswith(("os.environ", "os.getenv", "environ"))
+
+
 def _call_name(node: ast.Call) -> str:
     func = node.func
     return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
@@ -152,24 +188,32 @@ def _writes_mode(node: ast.Call) -> bool:
     return isinstance(mode, ast.Constant) and isinstance(mode.value, str) and any(c in mode.value for c in "wax+")
 
 
-def tmp_writes(tree: ast.Module) -> list[tuple[int, str]]:
-    """(line, what) for every write under /tmp, and tempfile calls that leave files behind."""
+@dataclass(frozen=True)
+class TmpWrite:
+    line: int
+    what: str
+    fixed: bool
+    """The same path at every invocation: overwritten, not accumulated (a cache file)."""
+
+
+def tmp_writes(tree: ast.Module) -> list[TmpWrite]:
+    """Every write under /tmp, and tempfile calls that leave files behind."""
     paths = _TmpPaths(tree)
-    found: list[tuple[int, str]] = []
+    found: list[TmpWrite] = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
         name = _call_name(node)
         if name in TEMPFILE_LEFT_BEHIND:
-            found.append((node.lineno, f"tempfile.{name}()"))
+            found.append(TmpWrite(node.lineno, f"tempfile.{name}()", False))
             continue
         if name == "NamedTemporaryFile" and any(
             k.arg == "delete" and isinstance(k.value, ast.Constant) and k.value.value is False for k in node.keywords
         ):
-            found.append((node.lineno, "NamedTemporaryFile(delete=False)"))
+            found.append(TmpWrite(node.lineno, "NamedTemporaryFile(delete=False)", False))
             continue
         if name in SHELL_RUNNERS and node.args and _shell_writes_tmp(node.args[0], paths):
-            found.append((node.lineno, f"a shell command ({name}) redirecting into /tmp"))
+            found.append(TmpWrite(node.lineno, f"a shell command ({name}) redirecting into /tmp", False))
             continue
         spec = FILE_WRITERS.get(name)
         if spec is None:
@@ -179,7 +223,7 @@ def tmp_writes(tree: ast.Module) -> list[tuple[int, str]]:
             continue
         if name == "open" and not _writes_mode(node):
             continue
-        found.append((node.lineno, f"{name}({ast.unparse(target)[:60]})"))
+        found.append(TmpWrite(node.lineno, f"{name}({ast.unparse(target)[:60]})", paths.is_fixed(target)))
     return found
 
 
@@ -212,15 +256,19 @@ def tmp_left_behind(app: App, context: ScanContext) -> Iterator[Finding]:
         writes = tmp_writes(parsed.tree)
         if not writes or removes_files(parsed.tree):
             continue
-        for line, what in writes:
+        for write in writes:
+            consequence = ("it is overwritten at each invocation, so whatever one caller leaves there the next one reads"
+                           if write.fixed else
+                           "the next invocation in this container — another caller's — can read it, and /tmp fills up")
             yield finding(
                 "FG601",
-                f"{function.name} writes under /tmp ({what}) and never removes it: the file outlives the invocation, "
-                "so the next invocation in this container — another caller's — can read it, and /tmp fills up.",
-                function=function.name, file=parsed.path, line=line,
+                f"{function.name} writes under /tmp ({write.what}) and never removes it: the file outlives the "
+                f"invocation; {consequence}.",
+                function=function.name, file=parsed.path, line=write.line, severity="low" if write.fixed else None,
                 remediation=("Wrap the work in `with tempfile.TemporaryDirectory() as work:` and write inside `work`, "
                              "or `os.remove(path)` in a `finally:` block."),
-                details={"subject": f"{Path(parsed.path).name}:{what}", "write": what},
+                details={"subject": f"{Path(parsed.path).name}:{write.what}", "write": write.what,
+                         "fixed_path": write.fixed},
             )
 
 
@@ -319,11 +367,18 @@ def cache_writes(tree: ast.Module) -> list[CacheWrite]:
                 payload = ast.Tuple(elts=list(node.args) + [k.value for k in node.keywords])
             if target_name is None or payload is None:
                 continue
+            if _builds_client(payload):
+                continue  # an SDK client (even one pointed at an endpoint from the event) holds no user data
             if _secret_expr(payload, secret) or (name_says_secret(target_name) and target_name in declared_global):
                 writes.append(CacheWrite(target_name, node.lineno, "secret"))
             elif _mentions(payload, event):
                 writes.append(CacheWrite(target_name, node.lineno, "per-user data"))
     return writes
+
+
+def _builds_client(node: ast.AST) -> bool:
+    """``boto3.client(...)``, ``session.resource(...)``, ``Table(...)``: connection objects, not data."""
+    return isinstance(node, ast.Call) and _call_name(node) in ("client", "resource", "Session", "Table", "connect")
 
 
 def _locals(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:

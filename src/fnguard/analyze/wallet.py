@@ -201,6 +201,7 @@ class WriteCall:
     target: str | None
     """The resolved resource name, environment variable value or literal, when known."""
     key_prefix: str | None = None
+    key_suffix: str | None = None
 
 
 def _boto3_writes(function: Function, context: ScanContext) -> list[WriteCall] | None:
@@ -272,6 +273,23 @@ class _WriteFinder(ast.NodeVisitor):
             return str(node.values[0].value)
         return None
 
+    def _suffix(self, node: ast.AST | None, depth: int = 0) -> str | None:
+        """How a written key ends, when the code says: ``key + ".png"``, ``f"{k}.txt"``, ``k.replace(".raw", ".txt")``."""
+        if node is None or depth > 5:
+            return None
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.Name) and node.id in self.names:
+            return self._suffix(self.names[node.id], depth + 1)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            return self._suffix(node.right, depth + 1)
+        if isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[-1], ast.Constant):
+            return str(node.values[-1].value)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "replace" \
+                and len(node.args) == 2 and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str):
+            return node.args[1].value
+        return None
+
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr in self._METHODS:
@@ -287,7 +305,8 @@ class _WriteFinder(ast.NodeVisitor):
                 target_node, key_node = target_node or node.args[1], key_node or node.args[2]
             elif func.attr == "upload_fileobj" and len(node.args) >= 3:
                 target_node, key_node = target_node or node.args[1], key_node or node.args[2]
-            self.calls.append(WriteCall(service, func.attr, node.lineno, self._text(target_node), self._text(key_node)))
+            self.calls.append(WriteCall(service, func.attr, node.lineno, self._text(target_node), self._text(key_node),
+                                        self._suffix(key_node)))
         self.generic_visit(node)
 
 
@@ -381,7 +400,7 @@ def recursive_loops(app: App, context: ScanContext) -> Iterator[Finding]:
             unresolved = [c for c in matching if not c.target or c.target.startswith("${env:")]
             evidence: list[WriteCall] = confirmed or ([c for c in unresolved] if (specific or wildcard) else [])
             if filters and evidence:
-                evidence = [c for c in evidence if _key_may_match(c.key_prefix, filters)]
+                evidence = [c for c in evidence if _key_may_match(c, filters)]
             if evidence:
                 yield _loop_finding(app, function, resource.logical_id, evidence[0].line, "high", "code", trigger,
                                     filters)
@@ -389,10 +408,16 @@ def recursive_loops(app: App, context: ScanContext) -> Iterator[Finding]:
                 yield _loop_finding(app, function, resource.logical_id, None, "medium", "permissions", trigger, filters)
 
 
-def _key_may_match(key_prefix: str | None, filters: list[tuple[str, str]]) -> bool:
-    if key_prefix is None:
-        return True
-    return any(key_prefix.startswith(prefix) or prefix.startswith(key_prefix) for prefix, _ in filters)
+def _key_may_match(call: WriteCall, filters: list[tuple[str, str]]) -> bool:
+    """Could the written key pass the trigger's prefix/suffix filter? Unknown parts may."""
+    for prefix, suffix in filters:
+        prefix_ok = not prefix or call.key_prefix is None or call.key_prefix.startswith(prefix) \
+            or prefix.startswith(call.key_prefix)
+        suffix_ok = not suffix or call.key_suffix is None or call.key_suffix.endswith(suffix) \
+            or suffix.endswith(call.key_suffix) and len(call.key_suffix) > 1
+        if prefix_ok and suffix_ok:
+            return True
+    return False
 
 
 def _loop_finding(app: App, function: Function, target: str, code_line: int | None, severity: str,
