@@ -178,3 +178,15 @@ def test_bundled_store_is_compact_and_attributed() -> None:
     assert "CC-BY-4.0" in notice and "MIT" in notice and "Python Packaging Advisory Database" in notice
     manifest = read_manifest(BUNDLED_DIR)
     assert all((BUNDLED_DIR / entry["file"]).is_file() for entry in manifest["ecosystems"].values())
+
+
+def test_raw_dump_is_compiled_once_and_recompiled_when_it_changes(tmp_path: Path, private_cache: Path) -> None:
+    dump = tmp_path / "osv.jsonl"
+    dump.write_text("".join(json.dumps(r) + "\n" for r in RECORDS[:1]))
+    assert [a.id for a in open_database(str(dump)).advisories("PyPI", "demo-pkg")] == ["PYSEC-1"]
+    compiled = list((private_cache / "compiled").iterdir())
+    assert len(compiled) == 1
+    dump.write_text("".join(json.dumps(r) + "\n" for r in RECORDS[:2]))
+    assert sorted(a.id for a in open_database(str(dump)).advisories("PyPI", "demo-pkg")) == ["GHSA-aaaa", "PYSEC-1"]
+    assert len(list((private_cache / "compiled").iterdir())) == 2
+    assert {i.location for i in open_database(str(dump)).info()} == {str(dump)}

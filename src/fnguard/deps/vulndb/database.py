@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 from collections.abc import Sequence
 from functools import lru_cache
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from fnguard.deps.versions import scheme_for
-from fnguard.deps.vulndb.compact import MANIFEST, CompactStore, OsvDump
+from fnguard.deps.vulndb.compact import MANIFEST, CompactStore, OsvDump, write_store
 from fnguard.deps.vulndb.interface import VulnDBError, VulnSource
 from fnguard.deps.vulndb.model import Advisory, SourceInfo
 
@@ -45,13 +46,36 @@ def _advisory(raw: dict[str, Any]) -> Advisory:
     )
 
 
+def _compiled_copy(target: Path, kind: str) -> VulnSource | None:
+    """A raw OSV file compiled once into the user cache, keyed by its path, size and mtime.
+
+    FNGUARD_VULN_DB may point at a full OSV export (tens of MB): compiling it on every scan would
+    cost seconds, so the compact store of it is kept and reused while the file is unchanged.
+    """
+    try:
+        stat = target.stat()
+        key = hashlib.sha256(f"{target.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+        store = cache_dir() / "compiled" / key
+        if (store / MANIFEST).is_file():
+            return CompactStore(store, kind)
+        dump = OsvDump(target, kind)
+        write_store(store, dump.compiled, location=str(target), merge=False)
+        return CompactStore(store, kind)
+    except OSError:
+        return None
+
+
 def open_source(path: str | Path, kind: str) -> VulnSource:
-    """A compact store when ``path`` holds an fnguard manifest, else raw OSV records."""
+    """A compact store when ``path`` holds an fnguard manifest, else raw OSV records (compiled once)."""
     target = Path(path)
     if target.is_dir() and (target / MANIFEST).is_file():
         return CompactStore(target, kind)
     if not target.exists():
         raise VulnDBError(f"{target}: no such vulnerability database")
+    if target.is_file():
+        compiled = _compiled_copy(target, kind)
+        if compiled is not None:
+            return compiled
     return OsvDump(target, kind)
 
 
