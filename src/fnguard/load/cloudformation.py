@@ -46,8 +46,8 @@ def resources_from_template(
         if not isinstance(body, Mapping) or not isinstance(body.get("Type"), str):
             resolver.warn(f"resource {logical_id} has no Type: skipped", line)
             continue
-        condition = body.get("Condition")
-        if isinstance(condition, str) and resolver.condition(condition, line) is False:
+        condition = _condition_name(body.get("Condition"), resolver)
+        if condition is not None and resolver.condition(condition, line) is False:
             continue
         properties = resolver.resolve(body.get("Properties") or {}, line)
         found[str(logical_id)] = Resource(
@@ -170,8 +170,8 @@ class _Mapper:
             if not isinstance(body, Mapping) or not isinstance(body.get("Type"), str):
                 self._warn(f"resource {lid} has no Type: skipped", self.line(str(lid)))
                 continue
-            condition = body.get("Condition")
-            if isinstance(condition, str) and self.resolver.condition(condition, self.line(lid)) is False:
+            condition = _condition_name(body.get("Condition"), self.resolver)
+            if condition is not None and self.resolver.condition(condition, self.line(lid)) is False:
                 continue
             props = self.resolver.resolve(body.get("Properties") or {}, self.line(lid))
             self.res[str(lid)] = Resource(str(lid), body["Type"], props if isinstance(props, dict) else {},
@@ -594,6 +594,10 @@ class _Mapper:
             handler = handlers.get(resource.type)
             if handler is not None:
                 handler(lid, resource.properties)
+            elif resource.type.startswith("Custom::") or resource.type == "AWS::CloudFormation::CustomResource":
+                self._add(self.fn(resource.properties.get("ServiceToken")), Trigger(
+                    type="other", source=lid, config={"custom_resource": resource.type},
+                    location=self._loc(lid)))
         rest = _RestApis(self)
         rest.collect()
         _HttpApis(self).collect()
@@ -920,6 +924,17 @@ class _Mapper:
             return "iam"
         definition = _nested(api_auth, "Authorizers", name) if isinstance(api_auth, Mapping) else None
         return _authorizer_kind(definition)
+
+
+def _condition_name(value: Any, resolver: Resolver) -> str | None:
+    """A resource's condition name; YAML 1.1 reads ``Condition: On`` as a boolean, so undo that."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        spellings = ("On", "Yes", "Y", "True", "true", "on", "yes") if value else (
+            "Off", "No", "N", "False", "false", "off", "no")
+        return next((name for name in spellings if name in resolver.condition_definitions), str(value))
+    return None
 
 
 def _authorizer_kind(definition: Any) -> str:
