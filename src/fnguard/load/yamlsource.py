@@ -71,6 +71,8 @@ def _construct_mapping(loader: TemplateLoader, node: yaml.MappingNode) -> LineDi
             raise yaml.constructor.ConstructorError(
                 None, None, "found an unhashable mapping key", key_node.start_mark
             )
+        if isinstance(key, bool) and isinstance(key_node, yaml.ScalarNode):
+            key = key_node.value  # YAML 1.1 reads keys such as On/Off/Yes/No as booleans; keep the text
         if isinstance(key, (int, float, bool)) or key is None:
             key = str(key) if key is not None else "null"
         result[key] = loader.construct_object(value_node, deep=True)
