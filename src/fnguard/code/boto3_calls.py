@@ -42,10 +42,35 @@ class Literal:
 
 
 @dataclass(frozen=True)
+class Text:
+    """A string built from parts (f-string, ``+``): ``${env:NAME}`` marks an environment value,
+    ``${?}`` anything else. Enough to read ``SELECT ... FROM "{os.environ['TABLE']}"``."""
+
+    value: str
+
+
+@dataclass(frozen=True)
 class Env:
     """A value read from the function's environment: ``os.environ["TABLE"]``."""
 
     name: str
+    default: str | None = field(default=None, compare=False)
+    """``os.environ.get("BUCKET", "media")``'s fallback, used when the template sets no value."""
+
+
+@dataclass(frozen=True)
+class EventField:
+    """A value read from the event whose meaning the trigger tells: the S3 event's bucket name."""
+
+    kind: str
+    """``s3.bucket``: ``event["Records"][i]["s3"]["bucket"]["name"]``."""
+
+
+@dataclass(frozen=True)
+class _Path:
+    """Subscripts read so far from some unknown value (the event, a record)."""
+
+    keys: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -140,6 +165,15 @@ class Boto3Call:
 
     def param(self, name: str) -> Any:
         return next((v for k, v in self.params if k == name), UNKNOWN)
+
+    @property
+    def texts(self) -> dict[str, str | None]:
+        """Each passed parameter's string value where it is visible (for conditional actions)."""
+        out: dict[str, str | None] = dict.fromkeys(self.keywords)
+        for name, value in self.params:
+            if isinstance(value, Literal | Text):
+                out[name] = value.value
+        return out
 
 
 @dataclass(frozen=True)
@@ -313,15 +347,25 @@ class _Interpreter:
                 return Env(key.value)
             if isinstance(base, Mapping_) and isinstance(key, Literal):
                 return dict(base.items).get(key.value, UNKNOWN)
+            if isinstance(base, Unknown | _Path) and isinstance(key, Literal):
+                keys = (*(base.keys if isinstance(base, _Path) else ()), key.value)[-3:]
+                if keys == ("s3", "bucket", "name"):
+                    return EventField("s3.bucket")
+                return _Path(keys)
             return UNKNOWN
         if isinstance(node, ast.Call):
             return self.call(node, scope, module)
         if isinstance(node, ast.JoinedStr):
-            parts = [self.eval(v.value, scope, module) for v in node.values if isinstance(v, ast.FormattedValue)]
-            constant = all(isinstance(v, ast.Constant) for v in node.values)
-            if constant:
-                return Literal("".join(str(v.value) for v in node.values))  # type: ignore[attr-defined]
-            return parts[0] if len(node.values) == 1 and parts else UNKNOWN
+            pieces = [v if isinstance(v, ast.Constant) else self.eval(v.value, scope, module)  # type: ignore[attr-defined]
+                      for v in node.values]
+            if len(pieces) == 1 and not isinstance(pieces[0], ast.Constant):
+                return pieces[0]
+            return _join(pieces)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            left, right = self.eval(node.left, scope, module), self.eval(node.right, scope, module)
+            if isinstance(left, Literal | Text | Env) or isinstance(right, Literal | Text | Env):
+                return _join([left, right])
+            return UNKNOWN
         if isinstance(node, ast.Dict):
             items = []
             for key, value in zip(node.keys, node.values, strict=True):
@@ -436,7 +480,8 @@ class _Interpreter:
         if name in _BOTO3_SESSION:
             return _Session()
         if name in _ENV_GET and args and isinstance(args[0], Literal):
-            return Env(args[0].value)
+            default = args[1] if len(args) > 1 else kwargs.get("default")
+            return Env(args[0].value, default.value if isinstance(default, Literal) else None)
         return UNKNOWN
 
     def make_client(self, args: list[Any], kwargs: dict[str, Any], node: ast.Call, where: tuple[str, int]) -> Any:
@@ -660,7 +705,28 @@ def _service_arg(args: list[Any], kwargs: dict[str, Any]) -> str | None:
 
 
 def _param_value(value: Any) -> Any:
-    return value if isinstance(value, Literal | Env) else UNKNOWN
+    return value if isinstance(value, Literal | Env | Text | EventField) else UNKNOWN
+
+
+def _join(pieces: list[Any]) -> Any:
+    """Concatenate evaluated pieces (ast.Constant for f-string text) into a Literal or a Text."""
+    out: list[str] = []
+    exact = True
+    for piece in pieces:
+        if isinstance(piece, ast.Constant):
+            out.append(str(piece.value))
+        elif isinstance(piece, Literal):
+            out.append(piece.value)
+        elif isinstance(piece, Text):
+            out.append(piece.value)
+            exact = False
+        elif isinstance(piece, Env):
+            out.append(f"${{env:{piece.name}}}")
+            exact = False
+        else:
+            out.append("${?}")
+            exact = False
+    return Literal("".join(out)) if exact else Text("".join(out))
 
 
 def _freeze(value: Any) -> Any:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -112,27 +112,43 @@ def _pascal(method: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in method.split("_"))
 
 
-def _applies(condition: tuple[str, str, str] | None, present: frozenset[str] | None) -> bool:
-    """Is a conditional action needed, given the keyword arguments the call passes (None = unknown)?"""
+def _applies(condition: tuple[str, str, str] | None, present: Mapping[str, str | None] | None) -> bool:
+    """Is a conditional action needed, given the call's keyword arguments (None = unknown call)?
+
+    ``present`` maps each passed parameter to its string value when visible (``${?}`` marks
+    unknown parts of a built string).
+    """
     if condition is None:
         return True
-    param, op, _value = condition
+    param, op, rhs = condition
     if op == "NotExists":
         return present is None or param not in present
+    if present is None or param not in present:
+        return False
     if op == "Exists":
-        return present is not None and param in present
-    # Equals / NotEquals / IContains on a value we cannot see: needed only if the parameter is passed.
-    return present is not None and param in present and op != "NotEquals"
+        return True
+    value = present[param]
+    if value is None or value == "${?}" or "${" in value and op != "IContains":
+        return op != "NotEquals"  # a value we cannot see: assume the action may be needed
+    if op == "IContains":
+        return rhs.lower() in value.lower()  # the written text decides (a PartiQL verb)
+    if op == "Equals":
+        return value == rhs
+    if op == "NotEquals":
+        return value != rhs
+    return True
 
 
 def method_actions(
-    service: str, method: str, present: frozenset[str] | None = None
+    service: str, method: str, present: Mapping[str, str | None] | frozenset[str] | None = None
 ) -> tuple[ActionNeed, ...] | None:
     """The IAM actions of ``boto3.client(service).<method>(...)``; None when unknown.
 
     ``present`` names the keyword arguments the call passes, so that conditional actions
     (``s3:PutObjectAcl`` only with ``ACL=``) are included exactly when needed.
     """
+    if isinstance(present, frozenset):
+        present = dict.fromkeys(present)
     if method in LOCAL_METHODS:
         return ()
     custom = CUSTOMIZATIONS.get(service, {}).get(method)

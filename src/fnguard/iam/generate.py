@@ -16,7 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fnguard.code.boto3_calls import Boto3Call, CodeCalls, Env, Literal, Unresolved, find_calls
+from fnguard.code.boto3_calls import (
+    Boto3Call,
+    CodeCalls,
+    Env,
+    EventField,
+    Literal,
+    Text,
+    Unresolved,
+    find_calls,
+)
 from fnguard.iam import boto3_map, catalog, policy
 from fnguard.model import App, Function, Statement
 
@@ -145,10 +154,16 @@ def _by_physical_name(app: App) -> dict[str, str]:
 
 
 def _target(value: Any, function: Function, app: App) -> _Target | None:
+    if isinstance(value, EventField) and value.kind == "s3.bucket":
+        sources = {t.source for t in function.triggers if t.type == "s3" and t.source}
+        if len(sources) == 1:
+            source = sources.pop()
+            return _logical_target(source, app) if source in app.resources else _target_of_template_value(source, app)
+        return None
     if isinstance(value, Env):
         raw = function.environment.get(value.name)
         if raw is None:
-            return None
+            return _target(Literal(value.default), function, app) if value.default else None
         if isinstance(raw, str) and raw in _by_physical_name(app):
             return _logical_target(_by_physical_name(app)[raw], app)
         return _target_of_template_value(raw, app)
@@ -204,7 +219,29 @@ def _target_of_template_value(raw: Any, app: App) -> _Target | None:
 _KEY_PARAMS = ("Key",)
 
 
+_PARTIQL_TABLE = re.compile(r'\b(?:FROM|INTO|UPDATE)\s+"?([^"\s.]+)"?', re.IGNORECASE)
+
+
+def _partiql_table(call: Boto3Call) -> Any:
+    """The table a PartiQL statement names: ``SELECT * FROM "${env:TABLE}"`` → Env("TABLE")."""
+    text = call.texts.get("Statement")
+    match = _PARTIQL_TABLE.search(text or "")
+    if not match:
+        return None
+    name = match.group(1)
+    env = re.fullmatch(r"\$\{env:([^}]+)\}", name)
+    if env:
+        return Env(env.group(1))
+    return None if "${" in name else Literal(name)
+
+
 def _resources_for(call: Boto3Call, need: boto3_map.ActionNeed, function: Function, app: App) -> tuple[str, ...]:
+    if need.action.startswith("dynamodb:PartiQL"):
+        table = _partiql_table(call)
+        target = _target(table, function, app) if table is not None else None
+        if target is None:
+            return ("*",)
+        return (_arn_for(need.action, target.name, None, target.ref_kind, target.logical),)
     params = need.params or tuple(k for k, _ in call.params)
     main = next((p for p in params if p not in _KEY_PARAMS), None)
     if main is None:
@@ -214,6 +251,8 @@ def _resources_for(call: Boto3Call, need: boto3_map.ActionNeed, function: Functi
         return ("*",)
     key_value = call.param("Key")
     key = key_value.value if isinstance(key_value, Literal) else None
+    if isinstance(key_value, Text) and not key_value.value.startswith("${"):
+        key = key_value.value.split("${", 1)[0] + "*"  # "thumbnails/" + name → thumbnails/*
     arn = _arn_for(need.action, target.name, key, target.ref_kind, target.logical)
     if need.action.lower() == "dynamodb:query" and isinstance(call.param("IndexName"), Literal | Env):
         return (arn, f"{arn}/index/*")
@@ -251,7 +290,7 @@ def _compute_needs(app: App, function: Function, cache: dict[str, Any] | None) -
     needs: dict[str, dict[str, list[str]]] = {}
     unmapped: list[Boto3Call] = []
     for call in code.calls:
-        actions = boto3_map.method_actions(call.service, call.method, call.keywords)
+        actions = boto3_map.method_actions(call.service, call.method, call.texts)
         if actions is None:
             unmapped.append(call)
             continue
