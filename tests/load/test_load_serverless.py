@@ -608,3 +608,33 @@ functions:
     (app,) = load_path(path)
     assert app.function("f").environment["TOKEN"] == "${file(./secrets.yml):TOKEN}"
     assert any(not w.startswith("info:") and "secrets.yml" in w and "not found" in w for w in app.warnings)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "service: x\nfunctions: {f: {handler: a.b, events: [{sqs: [1, 2]}, {http: 5}, {stream: {arn: 7}}, null]}}\n",
+        "service: x\nprovider: {environment: [a], iam: {role: {statements: x, managedPolicies: 5}}, layers: 5,"
+        " vpc: [1], tracing: weird, apiGateway: {usagePlan: [1, {b: {throttle: 1}}]}, httpApi: {authorizers: 3}}\n"
+        "functions: {f: {handler: a.b, url: {authorizer: 5}, layers: {a: 1}, vpc: 3, destinations: 1}}\n",
+        "service: x\nprovider: {name: aws, iam: {role: {Fn::GetAtt: [R, Arn]}}}\n"
+        "resources: {Resources: {R: {Type: AWS::IAM::Role, Properties: {Policies: 5, ManagedPolicyArns: 3}}}}\n"
+        "functions: {f: {handler: a.b}}\n",
+        "service: x\nresources: [1, {Resources: {A: 1, B: {Type: 5}}}]\nfunctions: {f: {handler: a.b}}\n",
+        "service: x\nconstructs: {q: {type: queue, worker: 5}, r: {type: queue, worker: {handler: w.h, events: 3}}}\n"
+        "functions: {f: {handler: a.b, iamRoleStatements: 5}}\n",
+    ],
+)
+def test_malformed_shapes_load_with_warnings_never_a_crash(tmp_path, text):
+    path = _write(tmp_path, text)
+    app = load(path, load_document(path))
+    assert app.function("f") is not None
+    assert all(isinstance(w, str) and "\n" not in w for w in app.warnings)
+
+
+def test_malformed_event_settings_are_skipped_with_a_warning(tmp_path):
+    path = _write(tmp_path, "service: x\nfunctions:\n  f:\n    handler: a.b\n    events:\n      - sqs: [1, 2]\n"
+                            "      - http: GET ok\n")
+    (app,) = load_path(path)
+    assert [t.type for t in app.function("f").triggers] == ["http"]
+    assert any(":6: function f: sqs event settings" in w for w in app.warnings)

@@ -315,3 +315,10 @@ def test_resolver_resolves_loose_values(tmp_path):
     assert resolver.resolve(["${self:service}", {"k": "${sls:stage}"}]) == ["svc", {"k": "beta"}]
     assert resolver.stage == "beta"
     assert resolver.region == "us-east-1"
+
+
+def test_file_variable_naming_this_very_file_reads_the_document(tmp_path):
+    doc, notes = _resolve(tmp_path, "service: self-ref\nprovider: {name: aws}\n"
+                          "custom:\n  name: ${file(./serverless.yml):service}-x\n")
+    assert doc["custom"]["name"] == "self-ref-x"
+    assert notes == []

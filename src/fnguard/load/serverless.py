@@ -137,6 +137,11 @@ def load(path: Path, document: Any, *, options: Options | None = None) -> App:
 # -- document shape ----------------------------------------------------------------------
 
 
+def _list(value: Any) -> list[Any]:
+    """A list as written, or nothing: malformed shapes are skipped, never iterated by accident."""
+    return list(value) if isinstance(value, list) else []
+
+
 def _where(file: str, line: int | None) -> str:
     return f"{file}:{line}" if line else file
 
@@ -199,7 +204,7 @@ def _framework_resources(definitions: Mapping[str, Any], document: Mapping[str, 
         ids[f"{base}LambdaFunctionUrl"] = "AWS::Lambda::Url"
         ids[f"{base}IamRoleLambdaExecution"] = "AWS::IAM::Role"  # serverless-iam-roles-per-function
     for settings, _line in definitions.values():
-        for event in settings.get("events") or []:
+        for event in _list(settings.get("events")):
             if not isinstance(event, Mapping) or len(event) != 1:
                 continue
             kind, body = next(iter(event.items()))
@@ -279,7 +284,7 @@ def _function_definitions(
                 event: dict[str, Any] = {"arn": f"construct:{construct_id}", "batchSize": spec.get("batchSize", 1)}
                 if "maxBatchingWindow" in spec:
                     event["maximumBatchingWindow"] = spec["maxBatchingWindow"]
-                worker["events"] = list(worker.get("events") or []) + [{"sqs": event}]
+                worker["events"] = _list(worker.get("events")) + [{"sqs": event}]
                 worker["_construct"] = str(construct_id)
                 result[f"{construct_id}Worker"] = (worker, line_of(spec, "worker") or line_of(constructs, construct_id))
     return result
@@ -288,7 +293,7 @@ def _function_definitions(
 def _websocket_connect_auth(definitions: Mapping[str, tuple[Mapping[str, Any], int | None]]) -> str | None:
     """An authorizer on ``$connect`` guards every route of the connection it accepts."""
     for settings, _line in definitions.values():
-        for event in settings.get("events") or []:
+        for event in _list(settings.get("events")):
             body = event.get("websocket") if isinstance(event, Mapping) else None
             if isinstance(body, Mapping) and body.get("route") == "$connect" and body.get("authorizer"):
                 return "iam" if str(body["authorizer"]).lower() == "aws_iam" else "lambda"
@@ -344,12 +349,12 @@ def _external_role(svc: _Service, value: Any, line: int | None, owner: str) -> _
         properties = body.get("Properties") if isinstance(body, Mapping) else None
         properties = properties if isinstance(properties, Mapping) else {}
         statements: list[Statement] = []
-        for policy in properties.get("Policies") or []:
+        for policy in _list(properties.get("Policies")):
             if isinstance(policy, Mapping) and isinstance(policy.get("PolicyDocument"), Mapping):
                 name = source_text(policy.get("PolicyName")) or logical_id
                 statements += _document_statements(svc, policy["PolicyDocument"], f"inline:{name}", line_of(policy))
         statements += _attached_policies(svc, logical_id)
-        managed = tuple(_arn_text(svc, item) for item in properties.get("ManagedPolicyArns") or [])
+        managed = tuple(_arn_text(svc, item) for item in _list(properties.get("ManagedPolicyArns")))
         return _Role(logical_id, tuple(statements), managed)
     text = source_text(value) or str(value)
     where = f"{svc.file}:{line}" if line else svc.file
@@ -374,7 +379,7 @@ def _attached_policies(svc: _Service, role_id: str) -> list[Statement]:
         if not isinstance(body, Mapping) or body.get("Type") not in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
             continue
         properties = body.get("Properties") if isinstance(body.get("Properties"), Mapping) else {}
-        roles = properties.get("Roles") or []
+        roles = _list(properties.get("Roles"))
         if any((r.get("Ref") if isinstance(r, Mapping) else r) == role_id for r in roles):
             document = properties.get("PolicyDocument")
             if isinstance(document, Mapping):
@@ -506,7 +511,7 @@ def _function(svc: _Service, name: str, settings: Mapping[str, Any], line: int |
         role=role,
         statements=tuple(statements),
         managed_policies=tuple(managed),
-        layers=tuple(_intrinsic_text(layer) for layer in (settings.get("layers") or provider.get("layers") or [])),
+        layers=tuple(_intrinsic_text(layer) for layer in _list(settings.get("layers") or provider.get("layers"))),
         tracing=_tracing(settings.get("tracing"), provider.get("tracing")),
         dead_letter=_optional_text(settings.get("onError")),
         on_failure=_on_failure(settings.get("destinations")),

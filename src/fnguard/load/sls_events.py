@@ -73,6 +73,9 @@ def read_events(events: Any, context: EventContext) -> list[Trigger]:
             context.warn(line, f"unknown event type '{name}'; recorded as an 'other' trigger")
             triggers.append(Trigger(type="other", config={"event": str(name), "settings": body}, location=location))
             continue
+        if body is not None and not isinstance(body, (str, Mapping)):
+            context.warn(line, f"{name} event settings {_short(body)} are neither a mapping nor a string; ignored")
+            continue
         try:
             trigger = reader(body, context, location)
         except (TypeError, ValueError, AttributeError) as exc:
@@ -578,7 +581,7 @@ def _batch(settings: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, A
         if key in settings:
             value = settings[key]
             if name == "function_response_types":
-                value = [value] if isinstance(value, str) else list(value or [])
+                value = [value] if isinstance(value, str) else list(value) if isinstance(value, list) else []
             batch[name] = value
     return batch
 

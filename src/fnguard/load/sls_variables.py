@@ -300,6 +300,9 @@ class Resolver:
         if not isinstance(name, str) or "${" in name:
             return UNRESOLVABLE
         target = (self.path.parent / name).resolve()
+        if target == self.path.resolve():  # ``${file(./serverless.yml):service}``: this very document
+            segments = _address(address)
+            return self._lookup_self(segments) if segments else self._resolved_at(())
         if target.suffix in (".js", ".cjs", ".mjs", ".ts"):
             return UNRESOLVABLE
         if not target.is_file():
