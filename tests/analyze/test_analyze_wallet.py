@@ -204,3 +204,8 @@ def test_fg504_suffix_filter(tmp_path: Path, key_expr: str, expected: list[str])
     files = sam(SAM_LOOP.format(filter=suffix))
     files["app.py"] = THUMB_CODE.replace('"{prefix}" + key', key_expr)
     assert [f.severity for f in run(tmp_path, files, wallet.recursive_loops)] == expected
+
+
+def test_fg502_tolerates_the_usual_thirty_seconds(tmp_path: Path) -> None:
+    files = sam_fn("Timeout: 30\nEvents:\n  E: {Type: Api, Properties: {Path: /x, Method: get}}\n")
+    assert run(tmp_path, files, wallet.timeout_beyond_caller) == []

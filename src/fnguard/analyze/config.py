@@ -41,10 +41,10 @@ define("FG436", "low", "Layer published by another AWS account",
 # Trigger types whose invocations are asynchronous and are dropped after two retries.
 ASYNC_FAILURE_TYPES = frozenset({"s3", "sns", "eventBridge"})
 # Accounts that publish AWS's own layers (Lambda Insights, Powertools, AWS SDK for pandas, ADOT,
-# Parameters and Secrets extension, AppConfig). Their layers are not "someone else's code".
+# Parameters and Secrets extension, AppConfig, Lambda Web Adapter). Their layers are not "someone else's code".
 AWS_LAYER_ACCOUNTS = frozenset({
     "580247275435", "017000801446", "336392948345", "901920570463", "177933569100", "027255383542",
-    "634166935893", "094274105915", "553035198032",
+    "634166935893", "094274105915", "553035198032", "753240598075",
 })
 OWN_ACCOUNTS = frozenset({"123456789012", "${aws:accountId}", "${AWS::AccountId}"})
 

@@ -268,6 +268,8 @@ def cfg(mapping: Mapping[str, Any] | None, *keys: str, default: Any = None) -> A
 
 
 def route_name(trigger: Trigger) -> str:
+    if trigger.type == "websocket":
+        return f"WebSocket route {trigger.path or '?'}"
     method = (trigger.method or "ANY").upper()
     return f"{method} {trigger.path}" if trigger.path else f"{trigger.type} {trigger.source or ''}".strip()
 

@@ -43,6 +43,8 @@ define("FG504", "high", "Recursive loop: the function writes to the resource tha
 # How long each synchronous caller waits for the function (seconds). The function URL waits the
 # full 900 s, so it never caps a timeout; ALB's idle timeout defaults to 60 s.
 CALLER_WAIT: Mapping[str, int] = {"http": 29, "httpApi": 30, "websocket": 29, "alb": 60}
+# The ubiquitous ``Timeout: 30`` behind REST's 29 s wastes at most a second: not worth a finding.
+TIMEOUT_TOLERANCE = 1
 
 
 # --------------------------------------------------------------------------------------------
@@ -109,7 +111,7 @@ def timeout_beyond_caller(app: App, context: ScanContext) -> Iterator[Finding]:
         if any(w is None for w in waits):
             continue  # some trigger (a queue, a URL...) may use the full timeout
         cap = max(w for w in waits if w is not None)
-        if function.timeout <= cap:
+        if function.timeout <= cap + TIMEOUT_TOLERANCE:
             continue
         line = function_key_line(app, context, function, "Timeout")
         yield finding(
