@@ -28,15 +28,37 @@ DEFAULTS: Mapping[str, Any] = {
     "max_depth": 32,
 }
 
-# A value is worth a closer look when it has a character outside the plain set, or an SQL/shell
-# keyword, or a base64 marker of a serialized object. Everything else leaves here.
-_PREFILTER = re.compile(
-    r"[^a-zA-Z0-9 _.,@\-]"
-    r"|(?i:\b(?:union|select|sleep|benchmark|waitfor|having|order\s+by|group\s+by|insert|update|delete|drop|"
-    r"exec|execute|declare|or|and|xor|like|rlike|between|case|when|null|not|is|div|procedure|into|"
-    r"netstat|whoami|ifconfig|ipconfig|uname|localhost|ping|prototype|proto)\b)"
-    r"|rO0AB|gASV|KztAA|Cs7QA|__"
-)
+# Markers that mean "decode first, then look again": percent, entity and backslash escapes.
+_DECODE_MARKERS = frozenset(("%", "&", "\\", "+"))
+_KEY_MARKERS = ("$", "__", "prototype", "constructor", "[")
+
+
+def _trigger_table(groups: tuple[ClassRules, ...]) -> tuple[re.Pattern[str], dict[str, frozenset[str]]]:
+    """One regular expression over every class's trigger literals, and which classes each wakes.
+
+    A single pass finds all triggers of a value, so a plain value costs one search whatever the
+    number of classes. A literal found also wakes the classes of every trigger it contains, as the
+    search reports only the longest literal at each position.
+    """
+    owners: dict[str, set[str]] = {}
+    for group in groups:
+        for literal in group.needs:
+            owners.setdefault(literal, set()).add(group.attack_class)
+    for marker in _DECODE_MARKERS:
+        owners.setdefault(marker, set())
+    table: dict[str, frozenset[str]] = {}
+    for literal in owners:
+        classes: set[str] = set()
+        for other, its in owners.items():
+            if other in literal:
+                classes |= its
+        table[literal] = frozenset(classes)
+    ordered = sorted(owners, key=len, reverse=True)
+    # A zero-width look-ahead reports a literal at every position, so overlapping triggers
+    # ("http:" and "://") are all seen.
+    return re.compile("(?=(" + "|".join(re.escape(x) for x in ordered) + "))"), table
+
+
 _JSON_START = ("{", "[")
 
 
@@ -70,9 +92,10 @@ class Engine:
             rules = tuple(r for r in group.rules if enabled(r))
             on_values = tuple(r for r in rules if r.on_values)
             if on_values:
-                value_groups.append(ClassRules(group.attack_class, group.gate, on_values))
+                value_groups.append(ClassRules(group.attack_class, group.gate, on_values, group.needs))
             key_rules.extend(r for r in rules if r.on_keys)
         self._value_groups = tuple(value_groups)
+        self._trigger, self._trigger_classes = _trigger_table(self._value_groups)
         self._key_rules = tuple(key_rules)
         self.rules: tuple[Rule, ...] = tuple(r for g in value_groups for r in g.rules) + tuple(
             r for r in key_rules if not r.on_values
@@ -82,26 +105,46 @@ class Engine:
 
     def inspect_value(self, value: str, location: str = "") -> list[Detection]:
         """Detections in one string leaf; one per attack class at most (the first rule that fires)."""
-        if not value or _PREFILTER.search(value) is None:
+        return [_detection(rule, location, excerpt, key=False) for rule, excerpt in self._scan(value)]
+
+    def _scan(self, value: str) -> list[tuple[Rule, str]]:
+        """(rule, excerpt) for each class that fires on ``value``; no path is built for clean values."""
+        if not value:
             return []
         if len(value) > self.max_value_bytes:
             value = value[: self.max_value_bytes]
+        low = value.lower()
+        hits = set(self._trigger.findall(low))
+        ascii_only = low.isascii()
+        if not hits and ascii_only:
+            return []
         forms = Forms(value)
-        text = forms.get("text")
-        found: list[Detection] = []
+        if not ascii_only or not hits.isdisjoint(_DECODE_MARKERS):
+            text = forms.get("text")
+            if text != low:
+                hits.update(self._trigger.findall(text))
+        table = self._trigger_classes
+        wanted: set[str] = set()
+        for hit in hits:
+            wanted |= table[hit]
+        if not wanted:
+            return []
+        found: list[tuple[Rule, str]] = []
         for group in self._value_groups:
-            if group.gate is not None and group.gate.search(text) is None:
+            if group.attack_class not in wanted:
+                continue
+            if group.gate is not None and group.gate.search(forms.get("text")) is None:
                 continue
             for rule in group.rules:
                 excerpt = rule.match(forms)
                 if excerpt is not None:
-                    found.append(_detection(rule, location, excerpt, key=False))
+                    found.append((rule, excerpt))
                     break
         return found
 
     def inspect_key(self, key: str, location: str = "") -> list[Detection]:
         """Detections in a mapping key: NoSQL operators, ``__proto__``, ORM lookups."""
-        if not key or _PREFILTER.search(key) is None:
+        if not key or not any(marker in key for marker in _KEY_MARKERS):
             return []
         forms = Forms(key[: self.max_value_bytes])
         found: list[Detection] = []
@@ -165,23 +208,34 @@ class _Walk:
             self.exceeded = True
             return
         if isinstance(node, str):
-            self.visit_string(node, path, depth)
+            self.visit_string(node, path, "", depth)
         elif isinstance(node, Mapping):
-            for key, value in node.items():
-                key_text = key if isinstance(key, str) else str(key)
-                child = f"{path}.{key_text}" if path else key_text
-                if not self._spend(len(key_text)):
-                    return
-                self._add(self.engine.inspect_key(key_text, child))
-                self.visit(value, child, depth + 1)
+            self.visit_mapping(node, path, depth)
         elif isinstance(node, (list, tuple)):
             for index, value in enumerate(node):
-                self.visit(value, f"{path}[{index}]", depth + 1)
+                if isinstance(value, str):
+                    self.visit_string(value, path, f"[{index}]", depth + 1)
+                elif isinstance(value, (Mapping, list, tuple, bytes, bytearray)):
+                    self.visit(value, f"{path}[{index}]", depth + 1)
         elif isinstance(node, (bytes, bytearray)):
-            self.visit_string(bytes(node).decode("utf-8", "replace"), path, depth)
+            self.visit_string(bytes(node).decode("utf-8", "replace"), path, "", depth)
         # numbers, booleans and None carry no attack
 
-    def visit_string(self, value: str, path: str, depth: int) -> None:
+    def visit_mapping(self, node: Mapping[Any, Any], path: str, depth: int) -> None:
+        engine = self.engine
+        for key, value in node.items():
+            key_text = key if isinstance(key, str) else str(key)
+            if not self._spend(len(key_text)):
+                return
+            if any(marker in key_text for marker in _KEY_MARKERS):
+                self._add(engine.inspect_key(key_text, _join(path, key_text)))
+            if isinstance(value, str):
+                self.visit_string(value, path, key_text, depth + 1, keyed=True)
+            elif isinstance(value, (Mapping, list, tuple, bytes, bytearray)):
+                self.visit(value, _join(path, key_text), depth + 1)
+
+    def visit_string(self, value: str, path: str, step: str, depth: int, keyed: bool = False) -> None:
+        """Inspect one string found at ``path`` + ``step`` (the path is built only if needed)."""
         size = len(value)
         if size > self.engine.max_value_bytes:
             self.exceeded = True
@@ -189,13 +243,23 @@ class _Walk:
             size = len(value)
         if not self._spend(size):
             return
-        stripped = value.strip()
+        if depth > self.engine.max_depth:
+            self.exceeded = True
+            return
+        stripped = value.strip() if value[:1].isspace() or value[-1:].isspace() else value
         if stripped[:1] in _JSON_START and stripped[-1:] in ("}", "]"):
             try:
                 parsed = json.loads(stripped)
             except ValueError:
                 parsed = None
             if isinstance(parsed, (dict, list)):
-                self.visit(parsed, path, depth + 1)
+                self.visit(parsed, _join(path, step) if keyed else path + step, depth + 1)
                 return
-        self._add(self.engine.inspect_value(value, path))
+        found = self.engine._scan(value)
+        if found:
+            location = _join(path, step) if keyed else path + step
+            self._add([_detection(rule, location, excerpt, key=False) for rule, excerpt in found])
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key

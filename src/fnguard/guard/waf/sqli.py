@@ -63,11 +63,6 @@ STRONG_OBJECTS = frozenset(
     "pg_shadow all_tables all_tab_columns user_tables xp_cmdshell sysusers sysibm outfile dumpfile".split()
 )
 
-_WORD = re.compile(r"[a-z_\x80-\uffff][a-z0-9_$\x80-\uffff]*")
-_NUMBER = re.compile(r"0x[0-9a-f]*|0b[01]+|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?")
-_SPACE = " \t\n\r\x0b\x0c\xa0"
-_OPERATORS3 = ("<=>", "->>", "!<>")
-_OPERATORS2 = ("<>", "!=", "<=", ">=", "||", "&&", "::", ":=", "->", "<<", ">>", "!<", "!>", "^=", "|=", "&=")
 _COMPARE_OPS = frozenset(("=", "<", ">", "<=", ">=", "!=", "<>", "<=>", "!<", "!>", "!<>"))
 
 
@@ -79,90 +74,58 @@ class Token:
     text: str
 
 
+_TOKEN = re.compile(
+    r"(?P<ws>[\s\xa0]+)"
+    r"|(?P<s>'(?:[^'\\]|\\.|'')*'?|\"(?:[^\"\\]|\\.|\"\")*\"?)"
+    r"|(?P<bt>`[^`]*`?)"
+    r"|(?P<c>(?:--|#)[^\n]*|/\*(?!!).*?(?:\*/|$))"
+    r"|(?P<exec>/\*!\d*|\*/)"
+    r"|(?P<n>0x[0-9a-f]*|0b[01]+|(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)"
+    r"|(?P<v>@@?[\w.$@]*|\$\d+)"
+    r"|(?P<br>\[[^\]]{0,62}\])"
+    r"|(?P<w>[^\W\d][\w$]*)"
+    r"|(?P<o><=>|->>|!<>|<>|!=|<=|>=|\|\||&&|::|:=|->|<<|>>|!<|!>|\^=|\|=|&=|[=<>!+\-*/%^|&~:])"
+    r"|(?P<p>[(),;.])"
+    r"|(?P<x>.)",
+    re.S,
+)
+_PAREN = re.compile(r"[\s\xa0]*\(")
+_STRING_PREFIXES = frozenset(("x", "b", "n", "e", "q", "nq", "_utf8", "_utf8mb4", "_latin1", "_binary"))
+
+
 def tokenize(text: str, quote: str = "") -> list[Token]:
     """Tokens of ``text`` as if it followed an opening ``quote`` ("" for none)."""
     tokens: list[Token] = []
-    i = 0
-    n = len(text)
+    pos = 0
     if quote:
         end = _string_end(text, 0, quote)
         tokens.append(Token("s", text[:end]))
-        i = end + 1
-    while i < n and len(tokens) < MAX_TOKENS:
-        ch = text[i]
-        if ch in _SPACE:
-            i += 1
+        pos = end + 1
+    append = tokens.append
+    for found in _TOKEN.finditer(text, pos):
+        kind = found.lastgroup
+        if kind == "ws" or kind == "exec":
             continue
-        if ch in "'\"`":
-            end = _string_end(text, i + 1, ch)
-            tokens.append(Token("b" if ch == "`" else "s", text[i + 1: end]))
-            i = end + 1
-            continue
-        if ch == "-" and text.startswith("--", i) or ch == "#":
-            end = text.find("\n", i)
-            tokens.append(Token("c", text[i: n if end < 0 else end]))
-            i = n if end < 0 else end + 1
-            continue
-        if ch == "/" and text.startswith("/*", i):
-            if text.startswith("/*!", i):  # MySQL executes the inside of /*! ... */
-                i += 3
-                while i < n and text[i].isdigit():
-                    i += 1
-                continue
-            end = text.find("*/", i + 2)
-            tokens.append(Token("c", text[i: n if end < 0 else end + 2]))
-            i = n if end < 0 else end + 2
-            continue
-        if ch == "*" and text.startswith("*/", i):  # closing an executable comment
-            i += 2
-            continue
-        if ch.isdigit() or ch == "." and i + 1 < n and text[i + 1].isdigit():
-            found = _NUMBER.match(text, i)
-            assert found is not None
+        if len(tokens) >= MAX_TOKENS:
+            break
+        value = found.group()
+        if kind == "w":
             end = found.end()
-            # 1e1union, 1abc: digits glued to a word are still a number followed by the word
-            tokens.append(Token("n", found.group()))
-            i = end
-            continue
-        if ch == "@":
-            j = i + 1
-            while j < n and (text[j].isalnum() or text[j] in "@_.$"):
-                j += 1
-            tokens.append(Token("v", text[i:j]))
-            i = j
-            continue
-        if ch == "$" and i + 1 < n and text[i + 1].isdigit():
-            j = i + 1
-            while j < n and text[j].isdigit():
-                j += 1
-            tokens.append(Token("v", text[i:j]))
-            i = j
-            continue
-        if ch == "[":
-            end = text.find("]", i + 1)
-            if 0 < end - i < 64:
-                tokens.append(Token("b", text[i + 1: end]))
-                i = end + 1
-                continue
-        found = _WORD.match(text, i)
-        if found is not None:
-            word = found.group()
-            j = found.end()
-            if word in ("x", "b", "n", "e", "q", "u&", "_utf8", "_latin1", "_binary", "nq") and j < n and text[j] == "'":
-                end = _string_end(text, j + 1, "'")
-                tokens.append(Token("s", text[j + 1: end]))
-                i = end + 1
-                continue
-            tokens.append(_word_token(word, text, j))
-            i = j
-            continue
-        op = _operator(text, i)
-        if op:
-            tokens.append(Token(_operator_kind(op), op))
-            i += len(op)
-            continue
-        tokens.append(Token(ch if ch in "(),;." else "X", ch))
-        i += 1
+            if value in _STRING_PREFIXES and text[end: end + 1] == "'":
+                continue  # x'41', n'abc': the string token follows
+            append(_word_token(value, _PAREN.match(text, end) is not None))
+        elif kind == "s":
+            append(Token("s", value[1:]))
+        elif kind == "bt" or kind == "br":
+            append(Token("b", value[1:-1]))
+        elif kind == "o":
+            append(Token(_operator_kind(value), value))
+        elif kind == "p":
+            append(Token(value, value))
+        elif kind == "x":
+            append(Token("X", value))
+        else:  # c, n, v
+            append(Token(kind, value))  # type: ignore[arg-type]
     return tokens
 
 
@@ -171,25 +134,26 @@ def _string_end(text: str, start: int, quote: str) -> int:
     i = start
     n = len(text)
     while i < n:
-        ch = text[i]
-        if ch == "\\" and quote != "`":
+        i = text.find(quote, i)
+        if i < 0:
+            return n
+        backslashes = 0
+        j = i - 1
+        while j >= start and text[j] == "\\":
+            backslashes += 1
+            j -= 1
+        if backslashes % 2:
+            i += 1
+            continue
+        if i + 1 < n and text[i + 1] == quote:
             i += 2
             continue
-        if ch == quote:
-            if i + 1 < n and text[i + 1] == quote:
-                i += 2
-                continue
-            return i
-        i += 1
+        return i
     return n
 
 
-def _word_token(word: str, text: str, end: int) -> Token:
-    j = end
-    n = len(text)
-    while j < n and text[j] in _SPACE:
-        j += 1
-    if j < n and text[j] == "(" and word not in _LOGIC and word not in _UNIONS and word not in _STATEMENTS \
+def _word_token(word: str, call: bool) -> Token:
+    if call and word not in _LOGIC and word not in _UNIONS and word not in _STATEMENTS \
             and word not in ("in", "values", "from", "as", "on", "into", "where", "then", "when", "else", "is", "not"):
         return Token("f", word)
     if word in _STATEMENTS:
@@ -207,16 +171,6 @@ def _word_token(word: str, text: str, end: int) -> Token:
     if word in _KEYWORDS:
         return Token("k", word)
     return Token("b", word)
-
-
-def _operator(text: str, i: int) -> str:
-    for op in _OPERATORS3:
-        if text.startswith(op, i):
-            return op
-    for op in _OPERATORS2:
-        if text.startswith(op, i):
-            return op
-    return text[i] if text[i] in "=<>!+-*/%^|&~:" else ""
 
 
 def _operator_kind(op: str) -> str:

@@ -39,6 +39,8 @@ class Rule:
     on_keys: bool = False
     """Also (or only, with ``on_values=False``) applied to mapping keys."""
     on_values: bool = True
+    needs: tuple[str, ...] = ()
+    """Cheap pre-check: at least one of these substrings must be in the ``text`` form."""
 
     def __post_init__(self) -> None:
         if self.attack_class not in ATTACK_CLASSES:
@@ -52,6 +54,10 @@ class Rule:
 
     def match(self, forms: Forms) -> str | None:
         """The excerpt this rule matched in ``forms``, or None."""
+        if self.needs:
+            text = forms.get("text")
+            if not any(n in text for n in self.needs):
+                return None
         if self.check is not None:
             return self.check(forms)
         assert self.pattern is not None
@@ -75,6 +81,20 @@ class ClassRules:
     gate: re.Pattern[str] | None
     """Searched in the ``text`` form (decoded, lower-cased); None means always run."""
     rules: tuple[Rule, ...]
+    needs: tuple[str, ...] = ()
+    """Checked before ``gate``: at least one of these substrings must be in the ``text`` form
+    (``raw`` too for classes with raw-form rules). A handful of ``in`` tests cost far less than a
+    regular expression, and most benign values fail them all."""
+
+    def wanted(self, forms: Forms) -> bool:
+        """Whether any rule of the class can fire on ``forms``."""
+        if self.needs:
+            text = forms.get("text")
+            if not any(n in text for n in self.needs):
+                raw = forms.get("raw")
+                if raw is text or raw == text or not any(n in raw for n in self.needs):
+                    return False
+        return self.gate is None or self.gate.search(forms.get("text")) is not None
 
 
 def rx(pattern: str) -> re.Pattern[str]:

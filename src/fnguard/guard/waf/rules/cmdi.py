@@ -37,6 +37,7 @@ _AFTER_SEP = re.compile(
     rf"{_SEP}\s*(?:[a-z]:)?(?:[a-z0-9_.-]{{0,40}}[/\\])*({_STRONG})(?=$|[\s;|&<>`)\}},]|\\|%20|\.exe)([^;|&\n`]{{0,80}})"
 )
 _ARGLIKE = re.compile(r"^\s+(?:[-/\\%$<>]|[a-z]:[\\/]|[\"'][-/\\]|\d{1,5}\s*$)|^\s*$|^\s*[;|&<>`)]")
+_ARGUMENT = re.compile(r"^\s+(?:[-/\\%$<>]|[a-z]:[\\/]|[\"'][-/\\])")
 _SHELL_NOISE = re.compile(r"\$\{?ifs\}?|\$\{?9\}?|\$\{?[@*]\}?|\$\$|[\\'\"^]|\$\(\)|\{,?|,?\}")
 _SHELL_SPACE = re.compile(r"\$\{?ifs\}?|\$\{?9\}?|<|\{|,|\}")
 
@@ -56,6 +57,8 @@ def _command_after_separator(forms: Forms) -> str | None:
             newline = "\n" in separator or "\r" in separator
             if (name in _WEAK or newline) and not _ARGLIKE.search(rest):
                 continue
+            if newline and not _ARGUMENT.search(rest):
+                continue
             if found.start() == 0 and candidate[:1] not in ";|&\n\r`$({":
                 # A value that merely starts with a command name is most likely a word.
                 if name in _WEAK or not _ARGLIKE.search(rest) or len(rest) > 60:
@@ -68,7 +71,7 @@ _SENSITIVE_FILES = r"(?:/etc/(?:passwd|shadow|group|hosts|issue|sudoers)|/proc/s
 
 RULES = ClassRules(
     "cmdi",
-    re.compile(r"[;|&`$\n(){}<>%^\\]|\b(?:cmd|powershell|if\s+not|for\s+/[a-z]|invoke-|exec)\b"),
+    None,
     (
         Rule("FGW-CMDI-101", "cmdi", "critical", 1, "shell separator or substitution followed by a command",
              check=_command_after_separator),
@@ -92,4 +95,5 @@ RULES = ClassRules(
              pattern=rx(r"[;|&`]\s*[a-z]{2,12}\s[^;|&\n]{0,60}>\s*/(?:tmp|dev|var|etc)/"),
              forms=("text",)),
     ),
+    needs=(';', '|', '&', '`', '$', '{', '\n', '\r', '<(', 'cmd', 'powershell', 'invoke-', 'iex', 'for /', 'if ', '%'),
 )

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import re
-
 from fnguard.guard.waf.rules.base import ClassRules, Rule, rx
 
 _PHP_FUNCS = (
@@ -18,7 +16,7 @@ _PHP_FUNCS = (
 
 RULES = ClassRules(
     "code_injection",
-    re.compile(r"[(`'\"$<;]|__|\bphp|java\.|runtime|phar:|expect:|\beval\b"),
+    None,
     (
         Rule("FGW-CODE-101", "code_injection", "critical", 1, "Python introspection / import chain",
              pattern=rx(r"__(?:import|builtins|subclasses|globals|class|mro|bases|base|getattribute|reduce|code|loader)__|\bimportlib\.import_module\s*\(|\bos\.(?:system|popen|exec[lv]p?e?|spawn[lv]p?e?)\s*\(|\bsubprocess\.(?:popen|call|run|check_output|check_call|getoutput)\s*\(|\bpty\.spawn\s*\("),
@@ -53,4 +51,5 @@ RULES = ClassRules(
              pattern=rx(r"\bopen\s*\(\s*[\"'][/.~][^\"']{0,200}[\"']\s*(?:,[^)]{0,20})?\)\s*\.\s*read|\b(?:eval|exec)\s*\(\s*(?:compile|base64|bytes|chr|__import__|input|open)\b|\bgetattr\s*\(\s*__|\b__import__\b"),
              forms=("text",)),
     ),
+    needs=('(', '`', '__', '<?', '<%', '://', 'java', 'runtime', 'ognl', '%x{', '$_', 'allow_url', 'auto_prepend', 'auto_append', 'disable_functions', 'open_basedir', 'mbstring.', 'pcre.', 'safe_mode', 'kernel.', 'objectspace', ' -e', ' -c', 'data:', 'phar:', 'expect:', 'zip:', 'glob:', 'ssh2.', 'php:', 'ogg:', 'rar:', 'compress.'),
 )

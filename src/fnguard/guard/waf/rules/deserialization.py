@@ -40,4 +40,5 @@ RULES = ClassRules(
         Rule("FGW-DESER-112", "deserialization", "high", 2, "base64 of Java serialized stream at other byte offsets",
              pattern=rx(r"(?:^|[\s\"'=:>])(?:kztaa[a-z0-9+/]|cs7qa[a-z0-9+/]|rO0AB)"), forms=("raw",)),
     ),
+    needs=('!!', '!ruby', 'py/', 'ro0ab', 'aced', '\xac\xed', '$type', 'o:', 'a:', '_$$nd', 'c__builtin', 'cbuiltins', 'cos\n', 'cposix', 'csubprocess', 'cnt\n', 'csys\n', 'cpty\n', 'csocket', 'cplatform', 'ccommands', '\x80', 'objectdataprovider', 'system.', 'transformer', 'factory', 'closure', 'templatesimpl', 'invocationhandler', 'rowset', 'java.', 'javax.', '<java', '<object', 'sorted-set', 'dynamic-proxy', 'kztaa', 'cs7qa', 'gasv', 'gaij', 'gajj', 'gasl', 'aaeaaad', 'commons', 'xmldecoder', 'badattribute', 'scriptengine', 'typeconfuse', 'textformatting', 'windowsidentity'),
 )

@@ -38,7 +38,7 @@ def _obfuscated_jndi(forms: Forms) -> str | None:
 
 RULES = ClassRules(
     "jndi",
-    re.compile(r"\$|jndi"),
+    None,
     (
         Rule("FGW-JNDI-101", "jndi", "critical", 1, "Log4Shell JNDI lookup ${jndi:...}",
              pattern=rx(r"\$\{\s*jndi\s*:"), forms=("text",)),
@@ -48,4 +48,5 @@ RULES = ClassRules(
              pattern=rx(r"\$\{(?:env|sys|java|ctx|main|jvmrunargs|bundle|spring|k8s|docker|web):[a-z0-9_.]{1,60}\}"),
              forms=("text",)),
     ),
+    needs=('${', 'jndi'),
 )

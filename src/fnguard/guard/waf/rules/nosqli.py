@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from fnguard.guard.waf.rules.base import ClassRules, Rule, rx
 
 _OPERATORS = (
@@ -14,7 +12,7 @@ _OPERATORS = (
 
 RULES = ClassRules(
     "nosqli",
-    re.compile(r"[$&]|sleep|this\.|db\."),
+    None,
     (
         Rule("FGW-NOSQLI-101", "nosqli", "high", 1, "MongoDB query operator as a mapping key",
              pattern=rx(rf"^\$(?:{_OPERATORS})$"), forms=("text",), on_keys=True, on_values=False),
@@ -27,4 +25,5 @@ RULES = ClassRules(
         Rule("FGW-NOSQLI-104", "nosqli", "high", 1, "operator injection closing a query object",
              pattern=rx(rf"['\"]\s*[}}\]]*\s*,\s*\$(?:{_OPERATORS})\s*:"), forms=("text",)),
     ),
+    needs=('$', '&', 'this.', 'db.'),
 )

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import re
-
 from fnguard.guard.waf.rules.base import ClassRules, Rule, rx
 
 _LOOKUPS = (
@@ -14,7 +12,7 @@ _LOOKUPS = (
 
 RULES = ClassRules(
     "orm_injection",
-    re.compile(r"__"),
+    None,
     (
         Rule("FGW-ORM-101", "orm_injection", "medium", 1,
              "lookup that traverses a relation and filters on it (field__relation__lookup)",
@@ -23,4 +21,5 @@ RULES = ClassRules(
              pattern=rx(rf"\b(?:password|passwd|secret|token|api_key)__(?:{_LOOKUPS})\b"), forms=("text",),
              on_keys=True),
     ),
+    needs=('__',),
 )

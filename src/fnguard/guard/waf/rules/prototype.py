@@ -3,13 +3,11 @@ query-string brackets or dotted paths (merge/set-by-path helpers in Node.js apps
 
 from __future__ import annotations
 
-import re
-
 from fnguard.guard.waf.rules.base import ClassRules, Rule, rx
 
 RULES = ClassRules(
     "prototype_pollution",
-    re.compile(r"__proto__|prototype"),
+    None,
     (
         Rule("FGW-PROTO-101", "prototype_pollution", "high", 1, "__proto__ used as a key or path segment",
              pattern=rx(r"(?:^|[\[.\"'\s{,&?#])__proto__(?:$|[\]\[.\"'=\s:])"), forms=("text",), on_keys=True),
@@ -19,4 +17,5 @@ RULES = ClassRules(
         Rule("FGW-PROTO-103", "prototype_pollution", "high", 1, "key is exactly __proto__ or prototype",
              pattern=rx(r"^(?:__proto__|prototype)$"), forms=("text",), on_keys=True, on_values=False),
     ),
+    needs=('__proto__', 'prototype'),
 )

@@ -3,13 +3,11 @@ trailing ``?`` or ``%00`` to cut off the extension the application appends."""
 
 from __future__ import annotations
 
-import re
-
 from fnguard.guard.waf.rules.base import ClassRules, Rule, rx
 
 RULES = ClassRules(
     "rfi",
-    re.compile(r"(?:https?|ftps?|php|data|expect|file|local_file):|\\\\"),
+    None,
     (
         Rule("FGW-RFI-101", "rfi", "high", 1, "include-style parameter pointing at a remote URL",
              pattern=rx(r"(?:\?|&|^|\[)[a-z0-9_\[\]\"'.-]{0,60}(?:path|root|dir|inc|include|file|page|lib|template|mod|module|conf|config|url|src|lang|folder|prefix|class|base|skin|theme|load|show|cat|view|doc|site|home|app|mgr|lm|menu|cmd)[a-z0-9_\]\[\"'.-]{0,40}=\s*(?:https?|ftps?)://"),
@@ -24,4 +22,5 @@ RULES = ClassRules(
              pattern=rx(r"^(?:local_file|netdoc|jar|mailto|tftp)://|^data:[a-z/+-]{0,40}(?:;base64)?,"),
              forms=("text",)),
     ),
+    needs=('://', '\\\\', 'local_file:', 'data:', 'netdoc:', 'jar:', 'mailto:', 'tftp:'),
 )

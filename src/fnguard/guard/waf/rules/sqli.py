@@ -3,8 +3,6 @@ rules for calls and objects that only an attack touches (sleep, benchmark, into 
 
 from __future__ import annotations
 
-import re
-
 from fnguard.guard.waf.forms import Forms
 from fnguard.guard.waf.rules.base import ClassRules, Rule, rx
 from fnguard.guard.waf.sqli import detect
@@ -22,7 +20,7 @@ def _tokenizer(forms: Forms) -> str | None:
 
 RULES = ClassRules(
     "sqli",
-    re.compile(r"['\"`;#()=<>|&@*-]|\b(?:union|select|or|and|xor|having|order|group|exec|execute|declare|drop|insert|delete|update|waitfor|like|sleep|benchmark|into|shutdown|truncate)\b"),
+    None,
     (
         Rule("FGW-SQLI-101", "sqli", "critical", 1,
              "SQL injection shape found by the tokenizer (break-out, tautology, UNION, stacked query)",
@@ -35,4 +33,5 @@ RULES = ClassRules(
         Rule("FGW-SQLI-104", "sqli", "critical", 1, "file read/write through SQL (into outfile, load_file)",
              pattern=rx(r"\binto\s+(?:out|dump)file\s+['\"]|\bload_file\s*\("), forms=("sql",)),
     ),
+    needs=("'", '"', '`', ';', '#', '--', '/*', '(', '=', '<', '>', '|', '&', '@', ' or ', ' and ', ' xor ', 'union', 'select', 'having', 'order by', 'group by', 'exec', 'drop', 'insert', 'delete', 'update', 'waitfor', 'sleep', 'benchmark', 'like', 'into', 'declare', 'shutdown', 'truncate'),
 )

@@ -109,7 +109,7 @@ def _internal_url(forms: Forms) -> str | None:
 
 RULES = ClassRules(
     "ssrf",
-    re.compile(r":|//|localhost|metadata|instance-data"),
+    None,
     (
         Rule("FGW-SSRF-101", "ssrf", "critical", 1, "cloud instance metadata endpoint (AWS/GCP/Azure/Alibaba/ECS)",
              pattern=rx(r"169\.254\.169\.254|169\.254\.170\.2\b|fd00:ec2::254|metadata\.google\.internal|/computemetadata/v1|/latest/(?:meta-data|user-data|dynamic|api/token)|\binstance-data\b|100\.100\.100\.200|metadata\.azure\.com|/metadata/(?:instance|identity)\b|\$aws_container_credentials_relative_uri|/v2/credentials/"),
@@ -123,10 +123,11 @@ RULES = ClassRules(
              pattern=rx(r"(?:^|[^a-z0-9+.-])(?:gopher|dict|ldap|ldaps|tftp|sftp|jar|netdoc|local_file|redis|smb|telnet|rtsp|fastcgi)://|(?:^|[^a-z])jar:(?:https?|file):"),
              forms=("text",)),
         Rule("FGW-SSRF-105", "ssrf", "high", 1, "bare loopback host with port or path",
-             pattern=rx(r"^(?:localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|0\.0\.0\.0|\[::1?\])(?::\d{1,5})?(?:/|$)"),
+             pattern=rx(r"^(?:localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|0\.0\.0\.0|\[::1?\])(?::\d{1,5}/?|/)"),
              forms=("text",)),
         Rule("FGW-SSRF-106", "ssrf", "high", 1, "URL parser confusion (userinfo/fragment host tricks) towards an internal host",
              pattern=rx(r"https?://[^/\s]{0,80}[#@\\][^/\s]{0,40}@?(?:127\.|localhost|0\.0\.0\.0|169\.254\.|\[::)"),
              forms=("text",)),
     ),
+    needs=('://', 'http:', 'https:', ':/', 'localhost', 'metadata', 'instance-data', '169.254', '127.', '0.0.0.0', '[::', 'aws_lambda', '/latest/', 'runtime/', 'extension/', 'telemetry/', '/logs/', '100.100', 'fd00', '/v2/credentials', 'aws_container', 'jar:'),
 )

@@ -3,15 +3,13 @@ that evaluate arithmetic or reach Python/Java internals."""
 
 from __future__ import annotations
 
-import re
-
 from fnguard.guard.waf.rules.base import ClassRules, Rule, rx
 
 _DUNDER = r"__(?:class|mro|subclasses|globals|builtins|init|import|base|bases|dict|getattribute|reduce)__"
 
 RULES = ClassRules(
     "ssti",
-    re.compile(r"\{|<%|#set|#\{|\$\{|\[\["),
+    None,
     (
         Rule("FGW-SSTI-101", "ssti", "critical", 1, "template expression reaching Python internals",
              pattern=rx(rf"(?:\{{\{{|\{{%|\$\{{|<%|#\{{)[^}}]{{0,400}}?(?:{_DUNDER}|\bself\.(?:_?template|module|attr|__init__)|\b(?:lipsum|cycler|joiner|namespace|request|config|url_for|get_flashed_messages)\.__|\|\s*attr\s*\()"),
@@ -29,4 +27,5 @@ RULES = ClassRules(
              pattern=rx(r"\{\{[^}]{0,300}?(?:\bconfig\b|\brequest\b|\bself\b|\bsettings\b|_context|\bdump\s*\(|\|\s*(?:filter|map|sort|reduce)\s*\(\s*[\"'](?:system|exec|passthru|shell_exec|call_user_func)|\bconstructor\b|\brange\s*\(|\bapp\.|_self\.env|\.getfilter|\.registerundefined|\|\s*e\s*\(|\battr\s*\()"),
              forms=("text",)),
     ),
+    needs=('{{', '{%', '${', '#{', '<%', '#set', '*{', '@(', '[[', '<#', '#foreach'),
 )

@@ -3,8 +3,6 @@ attacker wants (credentials in ``/proc/self/environ`` on Lambda, ``/etc/passwd``
 
 from __future__ import annotations
 
-import re
-
 from fnguard.guard.waf.rules.base import ClassRules, Rule, rx
 
 _TARGETS = (
@@ -28,7 +26,7 @@ _TARGETS = (
 
 RULES = ClassRules(
     "path_traversal",
-    re.compile(r"\.\.|[/\\]|0x2e|%|:"),
+    None,
     (
         Rule("FGW-PATH-101", "path_traversal", "high", 1, "directory traversal sequence (../ or ..\\ in any encoding)",
              pattern=rx(r"(?:^|[/=\s\"'?:;])\.{2,}/+(?:\.{2,}/|[a-z0-9_%~$-])|/\.{2,}/|\.\./\.\.|(?:^|/)\.\.;/"),
@@ -46,4 +44,5 @@ RULES = ClassRules(
              pattern=rx(r"\bfile:/{1,3}(?:[a-z]:|/?(?:etc|proc|var|root|home|usr|windows|c:|tmp|dev|sys|opt|[a-z]{2,10}/))"),
              forms=("path",)),
     ),
+    needs=('..', '%', '\\', '/etc', 'etc/', 'proc/', 'var/', 'opt/', 'usr/', 'root/', 'home/', 'sys/', 'dev/', '.ini', 'windows', 'winnt', 'system32', 'inetpub', 'program', 'documents', 'xampp', 'wamp', 'apache', 'httpd', 'nginx', '/.', 'id_rsa', 'id_dsa', 'id_ecdsa', 'id_ed25519', 'authorized_keys', 'known_hosts', 'config', 'credentials', 'shadow', 'passwd', 'access', 'error', '.log', '.cnf', 'ntuser', 'pagefile', ':/', 'file:', '\x00', '0x2e', 'repair', '.env', '.git', '.aws', '.ssh', '.ht', 'settings.py', 'private/'),
 )

@@ -29,7 +29,7 @@ def _script_url(forms: Forms) -> str | None:
 
 RULES = ClassRules(
     "xss",
-    re.compile(r"<|script|on[a-z]{3,40}\s*=|expression\s*\(|@import|alert|prompt|confirm|document\.|fromcharcode|-moz-binding|srcdoc"),
+    None,
     (
         Rule("FGW-XSS-101", "xss", "critical", 1, "script element or script-capable tag",
              pattern=rx(r"<\s*/?\s*(?:script|iframe|frame|frameset|object|embed|applet|isindex|xss|import|portal|handler|layer|ilayer|bgsound)\b[^<]{0,40}?(?:[\s/>]|$)"),
@@ -54,4 +54,5 @@ RULES = ClassRules(
              pattern=rx(rf"<[a-z0-9]{{1,20}}[\s/\x00-\x1f][^<]{{0,200}}?{_EVENT}[\s\x00-\x1f]*=|<[a-z0-9:]{{1,20}}[^<>]{{0,200}}?/{_EVENT}="),
              forms=("text",)),
     ),
+    needs=('<', 'script', 'expression(', 'expression (', '-moz-binding', '@import', 'alert', 'prompt', 'confirm', 'document.', 'fromcharcode', 'srcdoc', 'behavior', 'window[', 'top[', 'self[', '" on', "' on", '"on', "'on", '`on', '/on', ' on'),
 )

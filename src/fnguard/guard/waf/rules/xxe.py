@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from fnguard.guard.waf.rules.base import ClassRules, Rule, rx
 
 RULES = ClassRules(
     "xxe",
-    re.compile(r"<!|xinclude|%[a-z_][a-z0-9_.-]*;"),
+    None,
     (
         Rule("FGW-XXE-101", "xxe", "critical", 1, "external entity declared (<!ENTITY ... SYSTEM|PUBLIC)",
              pattern=rx(r"<!entity\s+(?:%\s*)?[^\s>]{1,100}\s+(?:system|public)\b"), forms=("text",)),
@@ -21,4 +19,5 @@ RULES = ClassRules(
         Rule("FGW-XXE-104", "xxe", "high", 1, "parameter entity declaration or reference",
              pattern=rx(r"<!entity\s+%\s*[a-z_]|<!entity[^>]{0,300}%[a-z_][a-z0-9_.-]{0,40};"), forms=("text",)),
     ),
+    needs=('<!', 'xinclude', 'entity', 'doctype'),
 )
