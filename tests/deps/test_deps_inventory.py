@@ -195,3 +195,11 @@ def test_corpus_lock_files(corpus: Path) -> None:
     assert {d.name for d in dvsa} >= set(top_level)
     with pytest.raises(LockfileError):
         RequirementsParser().parse(apps / "does-not-exist.txt")
+
+
+def test_package_lock_v1_direct_entries_come_from_package_json(tmp_path: Path) -> None:
+    (tmp_path / "package.json").write_text(json.dumps({"dependencies": {"a": "^1.0.0"}}))
+    (tmp_path / "package-lock.json").write_text(json.dumps({"lockfileVersion": 1, "dependencies": {
+        "a": {"version": "1.0.0"}, "b": {"version": "2.0.0"}}}))
+    deps = {d.name: d.direct for d in PackageLockParser().parse(tmp_path / "package-lock.json").dependencies}
+    assert deps == {"a": True, "b": False}

@@ -190,3 +190,17 @@ def test_raw_dump_is_compiled_once_and_recompiled_when_it_changes(tmp_path: Path
     assert sorted(a.id for a in open_database(str(dump)).advisories("PyPI", "demo-pkg")) == ["GHSA-aaaa", "PYSEC-1"]
     assert len(list((private_cache / "compiled").iterdir())) == 2
     assert {i.location for i in open_database(str(dump)).info()} == {str(dump)}
+
+
+def test_bundled_store_matches_what_the_build_script_makes(tmp_path: Path, osv_dir: Path) -> None:
+    import importlib.util
+
+    from fnguard.deps.vulndb import BUNDLED_DIR
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "build_vulndb.py"
+    spec = importlib.util.spec_from_file_location("build_vulndb", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--osv", str(osv_dir), "--out", str(tmp_path / "store")]) == 0
+    rebuilt, bundled = read_manifest(tmp_path / "store"), read_manifest(BUNDLED_DIR)
+    assert rebuilt == bundled  # file names carry a content hash: same data, same names

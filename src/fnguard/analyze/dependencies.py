@@ -44,6 +44,18 @@ def database_for(context: ScanContext) -> VulnDatabase | None:
     return context.cache[_DB_KEY]
 
 
+def _last_affected(package: PackageAudit) -> str | None:
+    """The highest ``last_affected`` bound of the advisories, for advisories that record no fix."""
+    from fnguard.deps.versions import InvalidVersionError, scheme_for
+
+    scheme = scheme_for(package.dependency.ecosystem)
+    bounds = [v for group in package.groups for a in group for events in a.ranges for k, v in events if k == "last_affected"]
+    try:
+        return max(bounds, key=scheme.key) if bounds else None
+    except InvalidVersionError:
+        return None
+
+
 def vulnerable_finding(audit: FunctionAudit, package: PackageAudit) -> Finding:
     """One FG301 finding: one package version of one function, every advisory id in details."""
     dependency = package.dependency
@@ -52,7 +64,9 @@ def vulnerable_finding(audit: FunctionAudit, package: PackageAudit) -> Finding:
     ids = package.ids
     shown = ", ".join(sorted({group[0].aliases[0] if group[0].aliases and group[0].aliases[0].startswith("CVE") else group[0].id
                               for group in package.groups})[:4])
-    fix = f"fixed in {package.fixed_in}" if package.fixed_in else "no fixed version known"
+    last = _last_affected(package)
+    fix = (f"fixed in {package.fixed_in}" if package.fixed_in
+           else f"no fixed version recorded (affected up to {last})" if last else "no fixed version known")
     message = (
         f"{dependency.name} {dependency.version} ({dependency.ecosystem}) has {count} known "
         f"vulnerabilit{'y' if count == 1 else 'ies'} ({shown}{', ...' if count > 4 else ''}); {fix}. "

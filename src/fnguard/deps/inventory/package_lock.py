@@ -24,6 +24,18 @@ def _kind(resolved: str, version: str) -> str | None:
     return None
 
 
+def _manifest_names(path: Path) -> set[str] | None:
+    """Names package.json asks for: what makes a v1 lock's top-level entry direct."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(document, dict):
+        return None
+    sections = ("dependencies", "devDependencies", "optionalDependencies")
+    return {name for section in sections for name in (document.get(section) or {})}
+
+
 class PackageLockParser(DependencyParser):
     name = "package-lock"
     ecosystem = "npm"
@@ -51,6 +63,12 @@ class PackageLockParser(DependencyParser):
             dependencies = self._packages(path, document["packages"], lines, direct)
         else:
             dependencies = list(self._nested(path, document.get("dependencies") or {}, lines, top=True))
+            manifest = _manifest_names(path.parent / "package.json")
+            if manifest is not None:
+                dependencies = [
+                    Dependency(**{**d.__dict__, "direct": d.name in manifest}) if d.direct is None else d
+                    for d in dependencies
+                ]
         return ParsedFile(str(path), self.name, tuple(dependencies))
 
     def _packages(self, path: Path, packages: dict[str, Any], lines: dict[str, int], direct: set[str]) -> list[Dependency]:
