@@ -394,3 +394,22 @@ def test_a_part_that_fails_to_load_fails_open(monkeypatch: pytest.MonkeyPatch, e
     monkeypatch.setattr(wrapper, "PARTS", (("decoys", "fnguard.guard.no_such_part", "Stage", False),))
     assert protect(config={"decoys": {"x": 1}}, engine=ScriptedEngine())(lambda e, c: "ran")({}, CONTEXT) == "ran"
     assert event_lines.of_type("guard_error")[0]["stage"] == "setup"
+
+
+class CrashingStage(RecordingStage):
+    def before(self, inv: Any) -> Any:
+        raise RuntimeError("limits backend down")
+
+
+def test_a_failing_part_does_not_switch_the_waf_off(monkeypatch: pytest.MonkeyPatch, event_lines: Any) -> None:
+    from fnguard.guard import wrapper
+
+    monkeypatch.setattr(wrapper, "PARTS", (("limits", __name__, "CrashingStage", True),))
+    calls = Calls()
+    response = protect(mode="block", config={"limits": {"x": 1}}, engine=ScriptedEngine())(calls.handler)(
+        http_attack(), CONTEXT
+    )
+    assert response["statusCode"] == 403 and calls == []
+    (error,) = event_lines.of_type("guard_error")
+    assert (error["stage"], error["part"], error["action"]) == ("before", "recording", "failed_open")
+    assert event_lines.of_type("waf")[0]["action"] == "blocked"

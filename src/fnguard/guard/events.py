@@ -69,15 +69,26 @@ def budget_event(
 
 
 def guard_error_event(
-    error: BaseException, action: str, *, stage: str, function: str | None, trigger: str | None, request_id: str | None
+    error: BaseException,
+    action: str,
+    *,
+    stage: str,
+    function: str | None,
+    trigger: str | None,
+    request_id: str | None,
+    part: str | None = None,
 ) -> dict[str, Any]:
-    """The guard failed by its own fault; ``action`` says whether the handler ran anyway."""
+    """The guard failed by its own fault; ``action`` says whether the handler ran anyway.
+
+    ``stage`` is setup|before|after|finish, ``part`` the pipeline stage at fault (waf, limits...).
+    """
     message = excerpt(f"{type(error).__name__}: {error}")
     return {
         "id": new_id(),
         "type": "guard_error",
         "action": action,
         "stage": stage,
+        "part": part,
         "error": truncate(message),
         "function": function,
         "trigger": trigger,

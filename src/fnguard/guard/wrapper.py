@@ -270,16 +270,16 @@ class Guard:
     def __call__(self, event: Any, context: Any = None) -> Any:
         inv = Invocation(event, context, self.config.trigger)
         stop: Stop | None = None
-        try:
-            if self.setup_error is not None:
-                stop = self._failed(self.setup_error, inv, "setup")
-            else:
-                for stage in self.stages:
+        if self.setup_error is not None:
+            stop = self._failed(self.setup_error, inv, "setup", None)
+        else:
+            for stage in self.stages:  # a failing stage is skipped (fail open), the others still run
+                try:
                     stop = stage.before(inv)
-                    if stop is not None:
-                        break
-        except Exception as exc:  # noqa: BLE001 - the guard's fault: fail open or closed
-            stop = self._failed(exc, inv, "before")
+                except Exception as exc:  # noqa: BLE001 - the guard's fault: fail open or closed
+                    stop = self._failed(exc, inv, "before", stage.name)
+                if stop is not None:
+                    break
         try:
             if stop is not None:
                 return stop.deliver()
@@ -288,31 +288,31 @@ class Guard:
                 try:
                     result = stage.after(inv, result)
                 except Exception as exc:  # noqa: BLE001 - the handler ran; keep its result
-                    self._report(exc, inv, "after", "failed_open")
+                    self._report(exc, inv, "after", "failed_open", stage.name)
             return result
         finally:
             for stage in self.stages:
                 try:
                     stage.finish(inv)
                 except Exception as exc:  # noqa: BLE001
-                    self._report(exc, inv, "finish", "failed_open")
+                    self._report(exc, inv, "finish", "failed_open", stage.name)
             self.telemetry.end_invocation()
 
-    def _report(self, exc: BaseException, inv: Invocation, stage: str, action: str) -> None:
+    def _report(self, exc: BaseException, inv: Invocation, stage: str, action: str, part: str | None) -> None:
         try:
             self.emit(events.guard_error_event(
-                exc, action, stage=stage, function=self.function_name(inv), trigger=inv.trigger,
+                exc, action, stage=stage, part=part, function=self.function_name(inv), trigger=inv.trigger,
                 request_id=inv.request_id,
             ))
         except Exception:  # noqa: BLE001 - reporting must not fail the function either
             pass
 
-    def _failed(self, exc: BaseException, inv: Invocation, stage: str) -> Stop | None:
+    def _failed(self, exc: BaseException, inv: Invocation, stage: str, part: str | None) -> Stop | None:
         """Report an internal error; None lets the handler run (fail open)."""
         if not self.fail_closed:
-            self._report(exc, inv, stage, "failed_open")
+            self._report(exc, inv, stage, "failed_open", part)
             return None
-        self._report(exc, inv, stage, "failed_closed")
+        self._report(exc, inv, stage, "failed_closed", part)
         envelope = inv.envelope if inv.opened else None
         if envelope.http if envelope is not None else _looks_http(inv.event):
             return Stop(response=http_response(envelope, 503, {"error": "guard_unavailable", "request_id": inv.request_id}))
