@@ -203,4 +203,7 @@ def test_bundled_store_matches_what_the_build_script_makes(tmp_path: Path, osv_d
     spec.loader.exec_module(module)
     assert module.main(["--osv", str(osv_dir), "--out", str(tmp_path / "store")]) == 0
     rebuilt, bundled = read_manifest(tmp_path / "store"), read_manifest(BUNDLED_DIR)
+    # Future dates are source typos ignored until they pass, so only the snapshot may move (forward).
+    for ecosystem, entry in bundled["ecosystems"].items():
+        assert rebuilt["ecosystems"][ecosystem].pop("snapshot") >= entry.pop("snapshot")
     assert rebuilt == bundled  # file names carry a content hash: same data, same names
