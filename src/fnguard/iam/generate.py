@@ -371,15 +371,33 @@ def allowed_in_app(statements: Sequence[Statement], action: str, resource: str |
 
 
 # -- the policy ----------------------------------------------------------------------------------
-def _granted_resources(need_action: str, granted: Sequence[Statement], region: str) -> list[str]:
-    """The resource patterns of the Allow statements that grant ``need_action``."""
-    found: list[str] = []
+def _granted_resources(need_action: str, granted: Sequence[Statement], app: App) -> dict[str, str]:
+    """Canonical form → template form of the resources of the Allows that grant ``need_action``."""
+    found: dict[str, str] = {}
     for statement in granted:
         if statement.effect.lower() != "allow" or not statement.resources:
             continue
-        if policy.statement_applies(statement, need_action, None, region=region):
-            found.extend(policy.resource_text(raw) for raw in statement.resources)
+        if policy.statement_applies(statement, need_action, None, region=app.region):
+            for raw in statement.resources:
+                text = policy.resource_text(raw)
+                found.setdefault(canonical(text, app), template_form(text, app))
     return found
+
+
+_FAKE_ACCOUNT = "123456789012"
+
+
+def template_form(resource: str, app: App) -> str:
+    """Undo the loader's resolution of pseudo parameters so a pasted policy stays portable.
+
+    Loaders resolve ``${AWS::AccountId}`` to the documentation account 123456789012 and
+    ``${AWS::Region}`` to the app's region; a policy written back into the template must not
+    carry those values.
+    """
+    if _FAKE_ACCOUNT not in resource:
+        return resource
+    text = resource.replace(_FAKE_ACCOUNT, "${AWS::AccountId}").replace(app.region, "${AWS::Region}")
+    return text.replace("arn:aws:", "arn:${AWS::Partition}:", 1)
 
 
 def _fits_type(action: str, resource: str) -> bool:
@@ -407,17 +425,16 @@ def _narrow(need: Need, granted: Sequence[Statement], app: App) -> tuple[str, ..
     """
     out: list[str] = []
     region = app.region
+    originals = _granted_resources(need.action, granted, app)
     granted = canonical_statements(granted, app)
-    grants = _granted_resources(need.action, granted, region)
-    fitting = [g for g in grants if _fits_type(need.action, g)]
-    grants = fitting or grants
+    grants = [g for g in originals if _fits_type(need.action, g)] or list(originals)
     for resource in need.resources:
         if policy.allowed(granted, need.action, canonical(resource, app), region=region):
             out.append(resource)
             continue
         wanted = canonical(resource, app)
         inside = [g for g in grants if g != "*" and (resource == "*" or policy.resource_matches(wanted, g, region))]
-        inside = [g for g in inside if policy.allowed(granted, need.action, g, region=region)]
+        inside = [originals[g] for g in inside if policy.allowed(granted, need.action, g, region=region)]
         out.extend(inside or [resource])
     return tuple(sorted(set(out)))
 
