@@ -372,3 +372,20 @@ def test_fg107_public_rest_route_without_validation(tmp_path: Path, files: dict[
     found = run(tmp_path, files, perimeter.unvalidated_rest_routes)
     assert len(found) == expected
     assert all(f.severity == "low" for f in found)
+
+
+def test_fg101_get_route_of_a_function_that_writes_is_high(tmp_path: Path) -> None:
+    files = sam("""\
+        Fn:
+          Type: AWS::Serverless::Function
+          Properties:
+            Handler: app.handler
+            Runtime: python3.12
+            CodeUri: .
+            Policies:
+              - Statement: [{Effect: Allow, Action: s3:PutObject, Resource: "arn:aws:s3:::b/*"}]
+            Events:
+              Convert: {Type: Api, Properties: {Path: /convert, Method: get}}
+        """)
+    found = run(tmp_path, files, perimeter.unauthenticated_routes)
+    assert [(f.severity, "s3:PutObject" in f.message) for f in found] == [("high", True)]

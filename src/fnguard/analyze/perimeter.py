@@ -6,8 +6,10 @@ the resource policies written beside them (bucket, topic and queue policies, Lam
 the same way in serverless.yml (whose ``resources:`` are CloudFormation) and SAM templates.
 
 Severity policy for unauthenticated HTTP routes (FG101): a route that changes state (POST, PUT,
-PATCH, DELETE, ANY) is high; a read-only route (GET, HEAD) is medium, because public read-only
-endpoints are often intended (a landing page, a health check) while anonymous writes rarely are;
+PATCH, DELETE, ANY) is high; a read-only route (GET, HEAD) is medium when its function can only
+read, because public read-only endpoints are often intended (a landing page, a health check) while
+anonymous writes rarely are — but a GET whose function holds write permissions is high, since the
+method says nothing about what the code does (Serverless-Goat's ``GET /api/convert`` writes to S3).
 OPTIONS (CORS preflight) is never reported. Intentionally public routes are silenced per route in
 fnguard.yml ``ignore:`` with a reason, never by lowering the rule.
 """
@@ -278,6 +280,26 @@ def route_name(trigger: Trigger) -> str:
 # FG101 / FG102 — unauthenticated or API-key-only HTTP routes
 # --------------------------------------------------------------------------------------------
 
+# Actions that only observe: an anonymous GET to a function holding nothing else cannot change state.
+_READ_VERBS = ("Get", "List", "Describe", "Query", "Scan", "BatchGet", "Head", "Select", "Lookup", "Search", "Check")
+_OBSERVABILITY = ("logs:", "xray:", "cloudwatch:PutMetricData")
+
+
+def can_write(function: Function) -> str | None:
+    """The first granted action that changes state (``dynamodb:PutItem``, ``s3:*``), or None."""
+    for statement in function.statements:
+        if statement.effect != "Allow":
+            continue
+        for action in statement.actions:
+            text = str(action)
+            if text.startswith(_OBSERVABILITY):
+                continue
+            verb = text.split(":", 1)[-1]
+            if text == "*" or verb == "*" or not verb.startswith(_READ_VERBS):
+                return text
+    return None
+
+
 def _websocket_needs_auth(function: Function, trigger: Trigger, app: App) -> bool:
     """WebSocket auth lives on $connect: other routes inherit it unless the API has no $connect."""
     if (trigger.path or "") == "$connect":
@@ -316,11 +338,13 @@ def unauthenticated_routes(app: App, context: ScanContext) -> Iterator[Finding]:
                     details={"subject": route, "trigger": trigger.type, "method": method},
                 )
                 continue
-            severity = "medium" if method in READ_ONLY_METHODS else "high"
+            writer = can_write(function)
+            severity = "medium" if method in READ_ONLY_METHODS and not writer else "high"
             yield finding(
                 "FG101",
                 f"{route} ({trigger.type}) invokes {function.name} with no authorizer: anyone on the internet can "
-                f"call it{'' if severity == 'high' else ' and read what it returns'}.",
+                f"call it{' and read what it returns' if severity == 'medium' else ''}"
+                f"{' (the route is read-only but its function may write: ' + writer + ')' if method in READ_ONLY_METHODS and writer else ''}.",
                 function=function.name, location=where, severity=severity,
                 remediation=_auth_fix(app, trigger),
                 details={"subject": route, "trigger": trigger.type, "method": method},
