@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -413,3 +415,23 @@ def test_a_failing_part_does_not_switch_the_waf_off(monkeypatch: pytest.MonkeyPa
     (error,) = event_lines.of_type("guard_error")
     assert (error["stage"], error["part"], error["action"]) == ("before", "recording", "failed_open")
     assert event_lines.of_type("waf")[0]["action"] == "blocked"
+
+
+def test_behaviour_stages_attach_when_their_sections_are_configured(
+    monkeypatch: pytest.MonkeyPatch, event_lines: Any
+) -> None:
+    import types
+
+    from fnguard.guard import wrapper
+
+    attached: list[tuple[Any, Any, Any]] = []
+    fake = types.ModuleType("fake_behaviour")
+    fake.attach = lambda guard, sections, handler_dir=None: attached.append((guard, dict(sections), handler_dir))
+    monkeypatch.setitem(sys.modules, "fake_behaviour", fake)
+    monkeypatch.setattr(wrapper, "BEHAVIOUR_MODULE", "fake_behaviour")
+    protect(engine=ScriptedEngine())(lambda e, c: 1)
+    assert attached == []  # no behaviour section: nothing attached
+    guarded = protect(config={"egress": {"allow": ["api.example.com"]}}, engine=ScriptedEngine())(Calls().handler)
+    ((guard, sections, handler_dir),) = attached
+    assert guard is guarded and sections == {"egress": {"allow": ["api.example.com"]}}
+    assert handler_dir == str(Path(__file__).parent)

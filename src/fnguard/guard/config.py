@@ -18,9 +18,12 @@ from fnguard.guard.errors import ConfigError
 
 MODES = ("learn", "alert", "block")
 FILE_NAMES = ("fnguard.yml", "fnguard.yaml", "fnguard.json")
-# Sections owned by guard parts that read their own config (sandbox, limits, ...): accepted
-# here and handed over untouched in GuardConfig.sections.
-PART_SECTIONS = ("sandbox", "limits", "hygiene", "decoys", "learn", "scan")
+# Sections owned by guard parts that read their own config: accepted here and handed over
+# untouched in GuardConfig.sections (limits; the behaviour stages' egress ... learn; scan's own).
+PART_SECTIONS = (
+    "limits", "sandbox", "egress", "processes", "files", "native", "tmp", "lifetime", "hygiene", "decoys",
+    "learn", "scan",
+)
 
 
 @dataclass(frozen=True)

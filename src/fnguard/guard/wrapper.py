@@ -2,10 +2,10 @@
 
 Each invocation runs ``before`` of every stage (a stage may stop the invocation with a
 :class:`Stop`), then the handler, then ``after`` of every stage in reverse order, then ``finish``
-of every stage whatever happened. The WAF is the first stage; the sandbox, rate limits,
-hygiene, decoys and learn recorder plug in the same way. Any error of the guard's own is
-reported as a ``guard_error`` event and the handler runs (``fail: open``) or does not
-(``fail: closed``).
+of every stage whatever happened. Limits run before the WAF; the sandbox, hygiene, decoys and
+learn recorder (``behaviour``) after it, each enabled by its config section. Any error of the
+guard's own is reported as a ``guard_error`` event and the handler runs (``fail: open``) or
+does not (``fail: closed``).
 """
 
 from __future__ import annotations
@@ -186,14 +186,26 @@ class WafStage:
 # The other guard parts, each configured by its own top-level section and loaded only when the
 # section is present: (section, module, factory, runs before the WAF). A factory is called as
 # ``factory(section, mode=..., emit=..., function_name=...)`` and returns a :class:`Stage`.
-# Cheap self-protection (limits) runs before the WAF's inspection; the rest around the handler.
+# Cheap self-protection (limits) runs before the WAF's inspection.
 PARTS: tuple[tuple[str, str, str, bool], ...] = (
     ("limits", "fnguard.guard.limits.stage", "LimitsStage", True),
-    ("sandbox", "fnguard.guard.sandbox", "SandboxStage", False),
-    ("hygiene", "fnguard.guard.hygiene", "HygieneStage", False),
-    ("decoys", "fnguard.guard.decoys", "DecoysStage", False),
-    ("learn", "fnguard.guard.learn", "LearnStage", False),
 )
+
+# The behaviour stages (sandbox, decoys, learn recorder, hygiene) read several sections at once
+# and add themselves with ``fnguard.guard.behaviour.attach(guard, sections, handler_dir=...)``.
+BEHAVIOUR_MODULE = "fnguard.guard.behaviour"
+BEHAVIOUR_SECTIONS = ("sandbox", "egress", "processes", "files", "native", "tmp", "lifetime", "hygiene", "decoys",
+                      "learn")
+
+
+def _attach_behaviour(guard: Guard, handler_dir: str | None) -> None:
+    """Attach the behaviour stages when the config has one of their sections."""
+    sections = guard.config.sections
+    if not any(sections.get(name) for name in BEHAVIOUR_SECTIONS):
+        return
+    import importlib
+
+    importlib.import_module(BEHAVIOUR_MODULE).attach(guard, sections, handler_dir=handler_dir)
 
 
 def _part_stages(guard: Guard, before_waf: bool) -> list[Stage]:
@@ -250,6 +262,7 @@ class Guard:
             try:
                 waf = WafStage(self, engine if engine is not None else _load_engine(self.config))
                 self.stages = [*_part_stages(self, True), waf, *_part_stages(self, False)]
+                _attach_behaviour(self, directory)
             except Exception as exc:  # noqa: BLE001
                 self.setup_error = exc
                 self.stages = []
