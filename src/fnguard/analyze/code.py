@@ -42,6 +42,10 @@ def flow_finding(flow: Flow, exposure: str, function: str | None, triggers: str)
     if flow.kind == "ssrf" and flow.host_fixed:
         severity = "low"
         note = "the host is fixed; the caller controls only the path or query"
+    if flow.stored:
+        severity = lower(severity, 1)
+        note = "second-order: the value is read back from a database record the event selects" + (
+            f"; {note}" if note else "")
     message = f"{kind.title}: {flow.source} reaches {flow.sink} (exposure: {exposure}, via {triggers})"
     if note:
         message += f"; {note}"
@@ -60,6 +64,7 @@ def flow_finding(flow: Flow, exposure: str, function: str | None, triggers: str)
             "cwe": kind.cwe,
             "kind": flow.kind,
             "exposure": exposure,
+            "second_order": flow.stored,
             "entry": flow.entry,
             "flow": [step.to_json() for step in flow.flow],
         },
@@ -141,8 +146,8 @@ def _group_flows(flows: Sequence[Flow]) -> list[tuple[Flow, list[str]]]:
         groups.setdefault((flow.kind, flow.file, flow.line), []).append(flow)
     result: list[tuple[Flow, list[str]]] = []
     for members in groups.values():
-        members.sort(key=lambda f: (f.host_fixed, len(f.flow), f.source))
-        primary = next((f for f in members if not f.host_fixed), members[0])
+        members.sort(key=lambda f: (f.host_fixed, f.stored, len(f.flow), f.source))
+        primary = members[0]
         others = sorted({f.source for f in members if f.source != primary.source})
         result.append((primary, others))
     return result

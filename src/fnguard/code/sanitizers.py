@@ -41,20 +41,21 @@ CLEAN_METHODS = frozenset({
 })
 """Methods whose result is a bool, an int or a digest, whatever the receiver."""
 
-STORE_READ_METHODS = frozenset({
-    "get_item", "batch_get_item", "query", "scan", "get_parameter", "get_parameters",
-    "get_parameters_by_path", "get_secret_value", "fetchone", "fetchall", "fetchmany",
-    "find_one", "get_caller_identity", "put_item", "update_item", "delete_item", "send_message",
+STORE_READ_METHODS = frozenset({"get_item", "batch_get_item", "query", "scan", "fetchone", "fetchall",
+                                "fetchmany", "find_one"})
+"""Reads of a database by an event-chosen key: the record may hold what an attacker stored earlier
+(second-order injection), so the result is tainted as *stored*, reported a step lower."""
+
+CLEAN_RESULT_METHODS = frozenset({
+    "get_parameter", "get_parameters", "get_parameters_by_path", "get_secret_value", "get_caller_identity", "put_item", "update_item", "delete_item", "send_message",
     "send_message_batch", "publish", "put_object", "put_events", "start_execution", "invoke",
     "head_object", "get_object_attributes", "create_multipart_upload", "upload_part",
     "complete_multipart_upload", "list_objects", "list_objects_v2", "describe_table", "put_record",
     "put_records", "send_email", "send_raw_email", "upload_file", "upload_fileobj", "download_file",
     "paginate", "get_paginator",
 })
-"""Calls that answer with data of our own stores, not the caller's bytes. A tainted key picks
-*which* record comes back but not what it says, so the answer is clean (second-order flows
-through a store need a model of the store, see docs). ``get_object``/``Object().get()`` are
-not here: their body is whatever the caller uploaded."""
+"""Calls that answer with our own configuration or an acknowledgement, not the caller's bytes.
+``get_object``/``Object().get()`` are not here: their body is whatever the caller uploaded."""
 
 PARTIAL_SANITIZERS: dict[str, frozenset[str]] = {
     "shlex.quote": frozenset({"command"}),

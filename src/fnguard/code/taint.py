@@ -63,6 +63,8 @@ class Taint:
     """``obj`` when the value may be a dict or list (it can carry query operators), ``str`` when not."""
     host_fixed: bool = False
     """Joined after a constant scheme://host/ prefix: a URL the caller cannot point elsewhere."""
+    stored: bool = False
+    """Read back from a database by an event-chosen key: second-order, one step less certain."""
     open: bool = True
     """The origin is still a plain access path, so accessing further extends it."""
 
@@ -109,6 +111,7 @@ class Flow:
     entry: str
     host_fixed: bool = False
     note: str = ""
+    stored: bool = False
 
 
 @dataclass(frozen=True)
@@ -310,6 +313,7 @@ class TaintEngine:
                 entry=info.key,
                 host_fixed=taint.host_fixed,
                 note=hit.sink.note,
+                stored=taint.stored,
             ))
         return _dedupe(flows)
 
@@ -891,6 +895,7 @@ class _Walker:
                     cleared=real.cleared | placeholder.cleared,
                     shape=placeholder.shape if placeholder.origin or not placeholder.open else real.shape,
                     host_fixed=real.host_fixed or placeholder.host_fixed,
+                    stored=real.stored or placeholder.stored,
                     open=real.open and placeholder.open,
                 )
 
@@ -911,8 +916,12 @@ class _Walker:
             return EMPTY
         if qualified in san.CLEAN_CALLS or (qualified and qualified.startswith(san.CLEAN_PREFIXES)):
             return EMPTY
-        if method in san.CLEAN_METHODS or method in san.STORE_READ_METHODS:
+        if method in san.CLEAN_METHODS or method in san.CLEAN_RESULT_METHODS:
             return EMPTY
+        if method in san.STORE_READ_METHODS:
+            step = (Step(self.file, node.lineno, f"read back from the store: {_short(node.func, 40)}()"),)
+            return frozenset(replace(t, stored=True, open=False, shape="obj", flow=_join_flow(t.flow, step))
+                             for t in everything)
         if qualified in san.ARGUMENT_PROPAGATION:
             chosen: set[Taint] = set()
             for spec in san.ARGUMENT_PROPAGATION[qualified]:
