@@ -15,7 +15,7 @@ from typing import Any
 from fnguard.iam.managed import arn_for_name, lookup, statements_from_policy_document
 from fnguard.load.handlers import handler_file
 from fnguard.load.intrinsics import Resolver, to_text
-from fnguard.load.sam import Expansion, expand, is_sam, origin_line
+from fnguard.load.sam import Expansion, expand, is_sam, origin_line, policy_templates
 from fnguard.load.yamlsource import line_of
 from fnguard.model import App, Function, InputError, Location, Resource, Statement, Trigger
 
@@ -162,6 +162,7 @@ class _Mapper:
                 if isinstance(body, Mapping) and body.get("Type") == "AWS::Serverless::Function":
                     known.update((f"{lid}.Alias", f"{lid}.Version"))
         self.resolver = Resolver(template, path, region=region, resource_ids=known)
+        self._origins: dict[str, tuple[str | None, int | None]] = {}
         self._warnings: list[str] = []
         self.res: dict[str, Resource] = {}
         self.conditions: dict[str, Any] = {}
@@ -177,6 +178,8 @@ class _Mapper:
             self.res[str(lid)] = Resource(str(lid), body["Type"], props if isinstance(props, dict) else {},
                                           Location(self.file, self.line(str(lid))))
         self.function_ids = [lid for lid, r in self.res.items() if r.type in _FUNCTION_TYPES]
+        self._policies = [lid for lid, r in self.res.items()
+                          if r.type in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")]
         self._names = self._function_names()
         self.triggers: dict[str, list[Trigger]] = {lid: [] for lid in self.function_ids}
         self.on_failure: dict[str, str] = {}
@@ -191,20 +194,24 @@ class _Mapper:
     def warnings(self) -> list[str]:
         return self.resolver.warnings + self._warnings
 
+    def _origin(self, lid: str) -> tuple[str | None, int | None]:
+        if lid not in self._origins:
+            resources = self.original.get("Resources")
+            if isinstance(resources, Mapping) and lid in resources:
+                self._origins[lid] = (lid, line_of(resources, lid))
+            elif self.expansion is not None:
+                self._origins[lid] = origin_line(self.original, lid)
+            else:
+                self._origins[lid] = (lid, None)
+        return self._origins[lid]
+
     def line(self, lid: str) -> int | None:
         """Line of a resource in the template as written (generated SAM ones: their source's)."""
-        resources = self.original.get("Resources")
-        if isinstance(resources, Mapping) and lid in resources:
-            return line_of(resources, lid)
-        if self.expansion is not None:
-            return origin_line(self.original, lid)[1]
-        return None
+        return self._origin(lid)[1]
 
     def owner(self, lid: str) -> str:
         """The resource of the template as written that ``lid`` comes from."""
-        if self.expansion is None:
-            return lid
-        return origin_line(self.original, lid)[0] or lid
+        return self._origin(lid)[0] or lid
 
     def ref(self, value: Any) -> str | None:
         """The logical id a value points at (``Ref``, ``GetAtt``, or the first ``${X}`` of a Sub)."""
@@ -492,9 +499,8 @@ class _Mapper:
             arn = self._aws_arn(to_text(value))
             managed.append(arn)
             statements += self._managed(arn, location)
-        for lid, resource in self.res.items():
-            if resource.type not in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
-                continue
+        for lid in self._policies:
+            resource = self.res[lid]
             if any(self._is_role(item, role) for item in resource.properties.get("Roles") or []):
                 if resource.type == "AWS::IAM::ManagedPolicy":
                     managed.append(f"${{{lid}}}")
@@ -990,10 +996,7 @@ def _sam_url(config: Any) -> dict[str, Any] | None:
 def _policy_template(name: str, parameters: Any) -> Any:
     """Expand a SAM policy template (``DynamoDBCrudPolicy: {TableName: ...}``) with the translator's data."""
     try:
-        from samtranslator.policy_template_processor.processor import PolicyTemplatesProcessor
-
-        processor = PolicyTemplatesProcessor(PolicyTemplatesProcessor.get_default_policy_templates_json())
-        return processor.convert(name, parameters if isinstance(parameters, Mapping) else {})
+        return policy_templates().convert(name, parameters if isinstance(parameters, Mapping) else {})
     except Exception:  # noqa: BLE001 - unknown template or bad parameters: the caller warns
         return None
 
