@@ -188,3 +188,34 @@ def test_dvsa_findings_match_the_ground_truth(dvsa: App) -> None:
     # UserCreateFunction is the documented near-least-privilege true negative.
     assert "UserCreateFunction" not in by_rule.get("FG203", set()) | by_rule.get("FG202", set()) \
         | by_rule.get("FG205", set()) | by_rule.get("FG208", set())
+
+
+def test_unknown_key_inside_a_narrower_grant_is_not_missing(tmp_path: Path) -> None:
+    code = """
+def handler(event, context):
+    boto3.client("s3").delete_object(Bucket="site", Key=event["key"])
+"""
+    site = Resource("Site", "AWS::S3::Bucket", {"BucketName": "site"})
+    narrow = (Statement("Allow", ("s3:DeleteObject",), resources=("${Site.Arn}/thumbnails/*",)),)
+    app = app_with(tmp_path, code, narrow)
+    app = App(app.name, app.source, app.format, app.root, app.functions, {"Site": site})
+    assert "FG208" not in rules(run(app))
+    other = (Statement("Allow", ("s3:DeleteObject",), resources=("arn:aws:s3:::elsewhere/*",)),)
+    app = app_with(tmp_path, code, other)
+    app = App(app.name, app.source, app.format, app.root, app.functions, {"Site": site})
+    assert "FG208" in rules(run(app))
+
+
+@pytest.mark.parametrize(("name", "expected", "absent"), [
+    ("orders-api/vulnerable", {"FG202", "FG203", "FG204", "FG205", "FG206", "FG207"}, {"FG208"}),
+    ("orders-api/fixed", set(), {"FG201", "FG202", "FG203", "FG204", "FG205", "FG206", "FG207", "FG208"}),
+    ("media-pipeline/fixed", set(), {"FG201", "FG202", "FG203", "FG204", "FG205", "FG206", "FG207", "FG208"}),
+])
+def test_examples_permission_findings(examples: Path, name: str, expected: set[str], absent: set[str]) -> None:
+    if not (examples / name).is_dir():
+        pytest.skip(f"example {name} not present")
+    from fnguard.load import load_path
+
+    found = rules([f for app in load_path(examples / name) for f in run(app)])
+    assert expected <= found
+    assert not (absent & found), absent & found

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from fnguard.analyze.context import ScanContext
 from fnguard.analyze.registry import check, define, finding
 from fnguard.iam import catalog, policy, risky
-from fnguard.iam.generate import FunctionNeeds, allowed_in_app, function_needs
+from fnguard.iam.generate import FunctionNeeds, function_needs, granted_within
 from fnguard.model import App, Finding, Function, Statement
 
 define("FG201", "critical", "Function role grants every action on every resource (full admin)",
@@ -42,8 +42,9 @@ define("FG211", "info", "Role defined outside the template: its permissions are 
 
 # Permissions the Lambda platform uses on the function's behalf, never called by the code.
 PLATFORM_ACTIONS = frozenset({
-    "logs:createloggroup", "logs:createlogstream", "logs:putlogevents",
-    "xray:puttracesegments", "xray:puttelemetryrecords",
+    "logs:createloggroup", "logs:createlogstream", "logs:putlogevents", "logs:tagresource",
+    "xray:puttracesegments", "xray:puttelemetryrecords", "xray:getsamplingrules", "xray:getsamplingtargets",
+    "xray:getsamplingstatisticsummaries",
     "ec2:createnetworkinterface", "ec2:describenetworkinterfaces", "ec2:deletenetworkinterface",
     "ec2:assignprivateipaddresses", "ec2:unassignprivateipaddresses",
 })
@@ -226,7 +227,7 @@ def check_needed_vs_granted(app: App, context: ScanContext) -> Iterator[Finding]
             for need in needs.needs:
                 for resource in need.resources:
                     target = None if resource == "*" else resource
-                    if not allowed_in_app(function.statements, need.action, target, app):
+                    if not granted_within(function.statements, need.action, target, app):
                         missing.setdefault(need.action, []).append(resource)
             if missing:
                 actions = sorted(missing)

@@ -387,6 +387,25 @@ def _granted_resources(need_action: str, granted: Sequence[Statement], app: App)
 _FAKE_ACCOUNT = "123456789012"
 
 
+def granted_within(statements: Sequence[Statement], action: str, resource: str | None, app: App) -> bool:
+    """Is ``action`` allowed on ``resource``, or on some resource inside it when it is a pattern?
+
+    fnguard writes ``bucket/*`` when the code's key is not visible; a grant on
+    ``bucket/thumbnails/*`` may be exactly what the code uses, so it is not a missing permission.
+    """
+    if allowed_in_app(statements, action, resource, app):
+        return True
+    if resource is None or ("*" not in resource and "?" not in resource):
+        return False
+    wanted = canonical(resource, app)
+    canonical_grants = canonical_statements(statements, app)
+    return any(
+        g != "*" and policy.resource_matches(wanted, g, app.region)
+        and policy.allowed(canonical_grants, action, g, region=app.region)
+        for g in _granted_resources(action, statements, app)
+    )
+
+
 def template_form(resource: str, app: App) -> str:
     """Undo the loader's resolution of pseudo parameters so a pasted policy stays portable.
 

@@ -28,11 +28,21 @@ def _data() -> dict[str, Any]:
     return json.loads(resources.files("fnguard").joinpath("data/iam/risky.json").read_text())
 
 
+# Paths the issue names that cloudsplaining splits differently: a function that can create a
+# function with a role of its choosing, or assume any role, holds those roles' power already.
+ADDITIONS: dict[str, tuple[str, ...]] = {
+    "PassExistingRoleToNewLambda": ("iam:passrole", "lambda:createfunction"),
+    "PassExistingRoleToUpdatedLambda": ("iam:passrole", "lambda:updatefunctionconfiguration"),
+    "AssumeAnyRole": ("sts:assumerole",),
+}
+
+
 @cache
 def escalations() -> tuple[Escalation, ...]:
+    table = {**_data()["privilege_escalation"], **ADDITIONS}
     return tuple(
         Escalation(name, tuple(sorted(a.lower() for a in actions)))
-        for name, actions in sorted(_data()["privilege_escalation"].items())
+        for name, actions in sorted(table.items())
     )
 
 
