@@ -56,7 +56,17 @@ def _last_affected(package: PackageAudit) -> str | None:
         return None
 
 
-def vulnerable_finding(audit: FunctionAudit, package: PackageAudit) -> Finding:
+def _shown(path: str, root: str | None) -> str:
+    """A path of the details relative to the app root (as the scan reports ``file``), when inside it."""
+    if not root:
+        return path
+    try:
+        return str(Path(path).resolve().relative_to(Path(root).resolve()))
+    except ValueError:
+        return path
+
+
+def vulnerable_finding(audit: FunctionAudit, package: PackageAudit, root: str | None = None) -> Finding:
     """One FG301 finding: one package version of one function, every advisory id in details."""
     dependency = package.dependency
     severity, reasons = rank(package, audit.blast_radius)
@@ -92,7 +102,7 @@ def vulnerable_finding(audit: FunctionAudit, package: PackageAudit) -> Finding:
             "ids": ids,
             "fixed_in": package.fixed_in,
             "reachable": package.reachable,
-            "imported_by": list(package.imported_by),
+            "imported_by": [_shown(path, root) for path in package.imported_by],
             "blast_radius": audit.blast_radius,
             "advisories": [
                 {"ids": [a.id for a in group] + sorted({x for a in group for x in a.aliases} - {a.id for a in group}),
@@ -102,16 +112,16 @@ def vulnerable_finding(audit: FunctionAudit, package: PackageAudit) -> Finding:
                 for group in package.groups
             ],
             "severity_reasons": reasons,
-            "files": list(package.files),
+            "files": [_shown(path, root) for path in package.files],
             "dev": dependency.dev,
         },
     )
 
 
-def audit_findings(audit: FunctionAudit) -> Iterator[Finding]:
-    """Every FG3xx finding of one function's audit."""
+def audit_findings(audit: FunctionAudit, root: str | None = None) -> Iterator[Finding]:
+    """Every FG3xx finding of one function's audit; detail paths relative to ``root``."""
     for package in audit.vulnerable:
-        yield vulnerable_finding(audit, package)
+        yield vulnerable_finding(audit, package, root)
     for dependency in audit.unpinned:
         yield finding(
             "FG302",
@@ -142,4 +152,4 @@ def dependency_findings(app: App, context: ScanContext) -> Iterator[Finding]:
         audit = audit_function(app, function, database, context.cache)
         for error in audit.errors:
             context.warn(error)
-        yield from audit_findings(audit)
+        yield from audit_findings(audit, app.root)

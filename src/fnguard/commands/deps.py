@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
         audits.append((app, app_audits))
         for audit in app_audits:
             warnings.extend(e for e in audit.errors if e not in warnings)
-            findings.extend(audit_findings(audit))
+            findings.extend(audit_findings(audit, app.root))
     if args.format == "cyclonedx":
         from fnguard.report.cyclonedx import render
 
