@@ -12,6 +12,7 @@ import json
 import re
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -29,34 +30,75 @@ DEFAULTS: Mapping[str, Any] = {
 }
 
 # Markers that mean "decode first, then look again": percent, entity and backslash escapes.
-_DECODE_MARKERS = frozenset(("%", "&", "\\", "+"))
+_DECODE_MARKERS = ("%", "&", "\\", "+")
 _KEY_MARKERS = ("$", "__", "prototype", "constructor", "[")
+# Nothing but letters, digits and . , _ - : names, ids, dates, tokens. Nothing to see.
+_PLAIN = re.compile(r"[a-z0-9_.,\-]*")
+_WORD = re.compile(r"[a-z0-9_]+")
+# Serialized-object markers hidden inside base64/hex words (no separator to find them by).
+_EMBEDDED = re.compile(r"ro0ab|aced0005|kztaa|cs7qa|gasv|gaij|gajj|gasl|aaeaaad")
 
 
-def _trigger_table(groups: tuple[ClassRules, ...]) -> tuple[re.Pattern[str], dict[str, frozenset[str]]]:
-    """One regular expression over every class's trigger literals, and which classes each wakes.
+@dataclass(frozen=True)
+class _Triggers:
+    """Which attack classes a value can possibly belong to, found in one or two passes.
 
-    A single pass finds all triggers of a value, so a plain value costs one search whatever the
-    number of classes. A literal found also wakes the classes of every trigger it contains, as the
-    search reports only the longest literal at each position.
+    Each class lists trigger literals (``ClassRules.needs``). Literals that start with a symbol go
+    into one regular expression, which skips letters and digits at C speed; literals that start
+    with a word are looked up by that word in a dict. A value wakes only the classes whose
+    triggers it contains, so most values run no rule at all.
     """
-    owners: dict[str, set[str]] = {}
-    for group in groups:
-        for literal in group.needs:
-            owners.setdefault(literal, set()).add(group.attack_class)
-    for marker in _DECODE_MARKERS:
-        owners.setdefault(marker, set())
-    table: dict[str, frozenset[str]] = {}
-    for literal in owners:
-        classes: set[str] = set()
-        for other, its in owners.items():
-            if other in literal:
-                classes |= its
-        table[literal] = frozenset(classes)
-    ordered = sorted(owners, key=len, reverse=True)
-    # A zero-width look-ahead reports a literal at every position, so overlapping triggers
-    # ("http:" and "://") are all seen.
-    return re.compile("(?=(" + "|".join(re.escape(x) for x in ordered) + "))"), table
+
+    symbols: re.Pattern[str]
+    symbol_classes: Mapping[str, frozenset[str]]
+    word_classes: Mapping[str, frozenset[str]]
+    substrings: tuple[tuple[str, frozenset[str]], ...]
+    """Literals whose head is not a plain word (``__``, ``0x2e``, ``aws_lambda``): tested with ``in``."""
+
+    @classmethod
+    def build(cls, groups: tuple[ClassRules, ...]) -> _Triggers:
+        symbols: dict[str, set[str]] = {}
+        words: dict[str, set[str]] = {}
+        substrings: dict[str, set[str]] = {}
+        for group in groups:
+            for literal in group.needs:
+                head = _WORD.match(literal)
+                if head is None:
+                    symbols.setdefault(literal, set()).add(group.attack_class)
+                elif head.group().isalpha():
+                    words.setdefault(head.group(), set()).add(group.attack_class)
+                else:
+                    substrings.setdefault(literal, set()).add(group.attack_class)
+        for marker in _DECODE_MARKERS:
+            symbols.setdefault(marker, set())
+        table: dict[str, frozenset[str]] = {}
+        for literal in symbols:
+            classes: set[str] = set()
+            for other, its in symbols.items():
+                # Matches do not overlap: a literal also stands for those it contains.
+                if other in literal:
+                    classes |= its
+            table[literal] = frozenset(classes)
+        ordered = sorted(symbols, key=len, reverse=True)
+        return cls(re.compile("|".join(re.escape(x) for x in ordered)), table,
+                   {w: frozenset(c) for w, c in words.items()},
+                   tuple((s, frozenset(c)) for s, c in substrings.items()))
+
+    def classes(self, text: str) -> set[str]:
+        """The classes woken by the triggers found in ``text``."""
+        wanted: set[str] = set()
+        table = self.symbol_classes
+        for hit in set(self.symbols.findall(text)):
+            wanted |= table[hit]
+        words = self.word_classes
+        for word in set(_WORD.findall(text)):
+            found = words.get(word)
+            if found is not None:
+                wanted |= found
+        for literal, classes in self.substrings:
+            if literal in text:
+                wanted |= classes
+        return wanted
 
 
 _JSON_START = ("{", "[")
@@ -95,7 +137,7 @@ class Engine:
                 value_groups.append(ClassRules(group.attack_class, group.gate, on_values, group.needs))
             key_rules.extend(r for r in rules if r.on_keys)
         self._value_groups = tuple(value_groups)
-        self._trigger, self._trigger_classes = _trigger_table(self._value_groups)
+        self._triggers = _Triggers.build(self._value_groups)
         self._key_rules = tuple(key_rules)
         self.rules: tuple[Rule, ...] = tuple(r for g in value_groups for r in g.rules) + tuple(
             r for r in key_rules if not r.on_values
@@ -114,19 +156,17 @@ class Engine:
         if len(value) > self.max_value_bytes:
             value = value[: self.max_value_bytes]
         low = value.lower()
-        hits = set(self._trigger.findall(low))
-        ascii_only = low.isascii()
-        if not hits and ascii_only:
+        wanted: set[str] = set()
+        if len(low) >= 12 and " " not in low and _EMBEDDED.search(low) is not None:
+            wanted.add("deserialization")
+        if not wanted and _PLAIN.fullmatch(low) is not None:
             return []
         forms = Forms(value)
-        if not ascii_only or not hits.isdisjoint(_DECODE_MARKERS):
+        wanted |= self._triggers.classes(low)
+        if not low.isascii() or any(marker in low for marker in _DECODE_MARKERS):
             text = forms.get("text")
             if text != low:
-                hits.update(self._trigger.findall(text))
-        table = self._trigger_classes
-        wanted: set[str] = set()
-        for hit in hits:
-            wanted |= table[hit]
+                wanted |= self._triggers.classes(text)
         if not wanted:
             return []
         found: list[tuple[Rule, str]] = []

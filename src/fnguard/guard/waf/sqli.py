@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 MAX_TOKENS = 60
 _DOTTED = re.compile(r"[bk](?:\.[bk])+")
@@ -66,9 +67,8 @@ STRONG_OBJECTS = frozenset(
 _COMPARE_OPS = frozenset(("=", "<", ">", "<=", ">=", "!=", "<>", "<=>", "!<", "!>", "!<>"))
 
 
-@dataclass(frozen=True)
-class Token:
-    """One SQL token: its type letter and its (lower-cased) text."""
+class Token(NamedTuple):
+    """One SQL token: its type letter and its (lower-cased) text (a tuple: thousands are made)."""
 
     kind: str
     text: str

@@ -33,5 +33,8 @@ RULES = ClassRules(
         Rule("FGW-SQLI-104", "sqli", "critical", 1, "file read/write through SQL (into outfile, load_file)",
              pattern=rx(r"\binto\s+(?:out|dump)file\s+['\"]|\bload_file\s*\("), forms=("sql",)),
     ),
-    needs=("'", '"', '`', ';', '#', '--', '/*', '(', '=', '<', '>', '|', '&', '@', ' or ', ' and ', ' xor ', 'union', 'select', 'having', 'order by', 'group by', 'exec', 'drop', 'insert', 'delete', 'update', 'waitfor', 'sleep', 'benchmark', 'like', 'into', 'declare', 'shutdown', 'truncate'),
+    needs=("'", '"', '`', ';', '#', '--', '/*', '||', '&&', '@@', ' or ', ' and ', ' xor ', '\tor', '\nor', ')or', 'or(',
+           '\tand', '\nand', ')and', 'and(', 'union', 'select', 'having', 'order by', 'group by', 'exec', 'execute', 'pg_sleep', 'drop',
+           'insert', 'delete', 'update', 'waitfor', 'sleep', 'benchmark', 'like', 'into', 'declare', 'shutdown',
+           'truncate', 'case', 'null'),
 )
