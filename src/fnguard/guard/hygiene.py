@@ -147,18 +147,31 @@ def callables_snapshot() -> dict[str, int]:
     return snapshot
 
 
+_HOOK_CACHE: dict[str, tuple[int, frozenset[str]]] = {}
+
+
 def startup_hooks() -> set[str]:
-    hooks = set()
+    """``.pth`` and ``*customize.py`` files on ``sys.path``; a directory is re-listed only when
+    its modification time changed (site-packages holds thousands of entries)."""
+    hooks: set[str] = set()
     for directory in sys.path:
-        if not directory or not os.path.isdir(directory):
+        if not directory:
             continue
         try:
-            names = os.listdir(directory)
+            mtime = os.stat(directory).st_mtime_ns
         except OSError:
             continue
-        for name in names:
-            if name.endswith(".pth") or name in ("sitecustomize.py", "usercustomize.py"):
-                hooks.add(os.path.join(directory, name))
+        cached = _HOOK_CACHE.get(directory)
+        if cached is None or cached[0] != mtime:
+            try:
+                names = os.listdir(directory)
+            except OSError:
+                continue
+            found = frozenset(os.path.join(directory, n) for n in names
+                              if n.endswith(".pth") or n in ("sitecustomize.py", "usercustomize.py"))
+            cached = (mtime, found)
+            _HOOK_CACHE[directory] = cached
+        hooks.update(cached[1])
     return hooks
 
 

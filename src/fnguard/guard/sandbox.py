@@ -11,8 +11,10 @@ against the policy: recorded (``learn``), reported (``alert``) or refused with a
 from __future__ import annotations
 
 import fnmatch
+import functools
 import ipaddress
 import os
+import re
 import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -49,14 +51,36 @@ def _expand(pattern: str) -> str:
     return os.path.expanduser(pattern) if pattern.startswith("~") else pattern
 
 
-def _glob_match(path: str, patterns: Iterable[str]) -> bool:
-    """``**`` crosses directories, ``*`` does not; a bare directory pattern covers what is below it."""
+@functools.lru_cache(maxsize=64)
+def _compiled(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One regex for a list of globs: ``**`` crosses directories, ``*`` and ``?`` do not, and
+    ``dir/**`` also covers ``dir`` itself. Compiled once per policy, matched once per operation."""
+    parts = []
     for pattern in patterns:
-        if pattern.endswith("/**") and (path == pattern[:-3] or path.startswith(pattern[:-2])):
-            return True
-        if fnmatch.fnmatchcase(path, pattern.replace("**", "*")):
-            return True
-    return False
+        regex = ""
+        index = 0
+        while index < len(pattern):
+            if pattern.startswith("/**", index) and index + 3 == len(pattern):
+                regex += "(?:/.*)?"
+                index += 3
+            elif pattern.startswith("**", index):
+                regex += ".*"
+                index += 2
+            elif pattern[index] == "*":
+                regex += "[^/]*"
+                index += 1
+            elif pattern[index] == "?":
+                regex += "[^/]"
+                index += 1
+            else:
+                regex += re.escape(pattern[index])
+                index += 1
+        parts.append(regex)
+    return re.compile("(?:" + "|".join(parts) + r")\Z" if parts else r"(?!)")
+
+
+def _glob_match(path: str, patterns: tuple[str, ...]) -> bool:
+    return _compiled(patterns).match(path) is not None
 
 
 @dataclass(frozen=True)
@@ -231,16 +255,32 @@ def _record(kind: str, value: Any) -> None:
 
 
 def _fspath(value: Any) -> str | None:
-    if isinstance(value, int):
+    """The absolute, normalised path an operation names (``..`` tricks resolved); None for fds."""
+    if isinstance(value, str):
+        path = value
+    elif isinstance(value, int):
         return None
-    try:
-        path = os.fsdecode(os.fspath(value))
-    except TypeError:
-        return None
+    else:
+        try:
+            path = os.fsdecode(os.fspath(value))
+        except TypeError:
+            return None
+    if path.startswith("/") and "/." not in path and "//" not in path:
+        return path
     return os.path.abspath(path)
 
 
 def _check(event: str, args: tuple[Any, ...], policy: SandboxPolicy) -> None:
+    if event == "open":  # by far the most frequent: first
+        path = _fspath(args[0])
+        if path is None:
+            return
+        mode = args[1] if len(args) > 1 else None
+        flags = args[2] if len(args) > 2 else 0
+        writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or \
+                  (mode is None and isinstance(flags, int) and bool(flags & _WRITE_FLAGS))
+        _check_file(path, writing, policy)
+        return
     if event == "socket.getaddrinfo":
         host, port = args[0], args[1]
         if host is None:
@@ -248,10 +288,10 @@ def _check(event: str, args: tuple[Any, ...], policy: SandboxPolicy) -> None:
         host_text = os.fsdecode(host) if isinstance(host, (bytes, bytearray)) else str(host)
         port_number = _port(port)
         _record("egress", f"{host_text}:{port_number}")
-        if not policy.enforce_egress or _egress_allowed(policy, host_text, port_number):
-            _ACTIVE.allow_next_port = port_number
-            return
-        _deny("egress", "connect to", f"{host_text}:{port_number}", policy)
+        if policy.enforce_egress and not _egress_allowed(policy, host_text, port_number):
+            _deny("egress", "connect to", f"{host_text}:{port_number}", policy)
+        # The connect that follows this lookup goes to the address just vetted (or reported).
+        _ACTIVE.allow_next_port = port_number
         return
     if event in ("socket.connect", "socket.sendto", "socket.sendmsg"):
         address = args[1] if len(args) > 1 else None
@@ -286,16 +326,6 @@ def _check(event: str, args: tuple[Any, ...], policy: SandboxPolicy) -> None:
         _record("process", "fork")
         if not _process_allowed(policy, "fork"):
             _deny("process", "spawn", "fork()", policy)
-        return
-    if event == "open":
-        path = _fspath(args[0])
-        if path is None:
-            return
-        mode = args[1] if len(args) > 1 else None
-        flags = args[2] if len(args) > 2 else 0
-        writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or \
-                  (mode is None and isinstance(flags, int) and bool(flags & _WRITE_FLAGS))
-        _check_file(path, writing, policy)
         return
     if event in ("os.remove", "os.rmdir", "shutil.rmtree", "os.truncate"):
         path = _fspath(args[0])
@@ -346,9 +376,8 @@ def _check_file(path: str, writing: bool, policy: SandboxPolicy) -> None:
         _deny("file_read", "read", path, policy)
         return
     if policy.source_read == "deny" and policy.code_dirs:
-        real = os.path.realpath(path)
         for directory in policy.code_dirs:
-            if real == directory or real.startswith(directory + os.sep):
+            if path == directory or path.startswith(directory + os.sep):
                 if not _importing():
                     _deny("source_read", "read function code", path, policy)
                 return
