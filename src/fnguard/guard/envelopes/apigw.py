@@ -5,19 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from fnguard.guard.envelopes import http
-from fnguard.guard.envelopes.base import Caller, Envelope, dig, text
+from fnguard.guard.envelopes.base import Caller, Envelope, dig, mapping, text
 
 TRIGGER = "http"
 
 
 def match(event: dict[str, Any]) -> bool:
     return "httpMethod" in event and ("resource" in event or "requestContext" in event) and "elb" not in (
-        event.get("requestContext") or {}
+        mapping(event.get("requestContext"))
     )
 
 
 def open_event(event: dict[str, Any]) -> Envelope:
-    ctx = event.get("requestContext") or {}
+    ctx = mapping(event.get("requestContext"))
     claims = dig(ctx, "authorizer", "claims")
     return Envelope(
         trigger=TRIGGER,

@@ -67,6 +67,16 @@ def dig(data: Any, *path: str) -> Any:
     return data
 
 
+def mapping(value: Any) -> dict[str, Any]:
+    """``value`` if it is a mapping, else an empty one: a field may hold anything in a hostile event."""
+    return value if isinstance(value, dict) else {}
+
+
+def items(value: Any) -> list[Any]:
+    """``value`` if it is a list, else an empty one."""
+    return value if isinstance(value, list) else []
+
+
 def text(value: Any) -> str | None:
     """A non-empty string, or None: events use null, "" and missing keys interchangeably."""
     return value if isinstance(value, str) and value else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fnguard.guard.envelopes import decode
-from fnguard.guard.envelopes.base import Envelope, Part, dig
+from fnguard.guard.envelopes.base import Envelope, Part, dig, items
 
 TRIGGER = "cloudwatchLog"
 
@@ -20,7 +20,7 @@ def open_event(event: dict[str, Any]) -> Envelope:
         return Envelope(trigger=TRIGGER, parts=(Part("awslogs.data", doc),))
     parts = tuple(
         Part(f"logEvents[{i}].message", decode.maybe_json(entry["message"]))
-        for i, entry in enumerate(doc.get("logEvents") or [])
+        for i, entry in enumerate(items(doc.get("logEvents")))
         if isinstance(entry, dict) and isinstance(entry.get("message"), str)
     )
     return Envelope(trigger=TRIGGER, parts=parts)

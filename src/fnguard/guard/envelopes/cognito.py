@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fnguard.guard.envelopes.base import Caller, Envelope, Part, dig, text
+from fnguard.guard.envelopes.base import Caller, Envelope, Part, dig, mapping, text
 
 TRIGGER = "cognito"
 # Keys under ``request`` that the signing-up / signing-in user controls.
@@ -22,7 +22,7 @@ def open_event(event: dict[str, Any]) -> Envelope:
     parts: list[Part] = []
     if isinstance(event.get("userName"), str):
         parts.append(Part("userName", event["userName"]))
-    request = event.get("request") or {}
+    request = mapping(event.get("request"))
     for key in _REQUEST_KEYS:
         if request.get(key) not in (None, "", {}):
             parts.append(Part(f"request.{key}", request[key]))

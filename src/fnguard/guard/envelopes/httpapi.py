@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fnguard.guard.envelopes import decode, http
-from fnguard.guard.envelopes.base import Caller, Envelope, dig, text
+from fnguard.guard.envelopes.base import Caller, Envelope, dig, items, mapping, text
 
 TRIGGER = "httpApi"
 
@@ -16,19 +16,19 @@ def match(event: dict[str, Any]) -> bool:
 
 def open_v2(event: dict[str, Any], trigger: str) -> Envelope:
     """Read a v2.0 payload; function URLs share it and differ only by trigger name."""
-    ctx = event.get("requestContext") or {}
+    ctx = mapping(event.get("requestContext"))
     raw_query = event.get("rawQueryString")
     query = decode.form(raw_query) if isinstance(raw_query, str) and raw_query else http.query(
         event.get("queryStringParameters"), None
     )
-    authorizer = ctx.get("authorizer") or {}
+    authorizer = mapping(ctx.get("authorizer"))
     return Envelope(
         trigger=trigger,
         parts=http.parts(
             path=event.get("rawPath"),
             query_params=query,
             header_values=http.headers(event.get("headers"), None),
-            cookie_list=[c for c in event.get("cookies") or [] if isinstance(c, str)],
+            cookie_list=[c for c in items(event.get("cookies")) if isinstance(c, str)],
             path_params=event.get("pathParameters"),
             body=event.get("body"),
             is_base64=bool(event.get("isBase64Encoded")),

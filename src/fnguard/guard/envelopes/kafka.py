@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fnguard.guard.envelopes import decode
-from fnguard.guard.envelopes.base import Envelope, Part
+from fnguard.guard.envelopes.base import Envelope, Part, items
 
 TRIGGER = "kafka"
 
@@ -32,7 +32,7 @@ def open_event(event: dict[str, Any]) -> Envelope:
                 if isinstance(record.get(field), str):
                     parts.append(Part(f"records[{n}].{field}", decode.b64_payload(record[field]), n, rid))
             headers: dict[str, Any] = {}
-            for header in record.get("headers") or []:
+            for header in items(record.get("headers")):
                 if isinstance(header, dict):
                     for name, value in header.items():
                         decode.add(headers, name, _header_value(value))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fnguard.guard.envelopes import decode, records
-from fnguard.guard.envelopes.base import Envelope, Part, dig
+from fnguard.guard.envelopes.base import Envelope, Part, dig, items, mapping
 
 TRIGGER = "ses"
 _COMMON = ("from", "to", "cc", "bcc", "replyTo", "sender", "subject", "returnPath", "messageId")
@@ -18,15 +18,15 @@ def match(event: dict[str, Any]) -> bool:
 def open_event(event: dict[str, Any]) -> Envelope:
     parts: list[Part] = []
     for i, record in records.each(event):
-        mail = dig(record, "ses", "mail") or {}
-        common = mail.get("commonHeaders") or {}
+        mail = mapping(dig(record, "ses", "mail"))
+        common = mapping(mail.get("commonHeaders"))
         fields = {k: common[k] for k in _COMMON if common.get(k) is not None}
         if isinstance(mail.get("source"), str):
             fields["source"] = mail["source"]
         if fields:
             parts.append(Part(f"records[{i}]", fields, i))
         headers: dict[str, Any] = {}
-        for header in mail.get("headers") or []:
+        for header in items(mail.get("headers")):
             if isinstance(header, dict) and isinstance(header.get("name"), str):
                 decode.add(headers, header["name"].lower(), header.get("value"))
         if headers:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fnguard.guard.envelopes import decode, records
-from fnguard.guard.envelopes.base import Envelope, Part, text
+from fnguard.guard.envelopes.base import Envelope, Part, mapping, text
 
 TRIGGER = "sns"
 
@@ -18,14 +18,14 @@ def open_event(event: dict[str, Any]) -> Envelope:
     parts: list[Part] = []
     request_id = None
     for i, record in records.each(event):
-        sns = record.get("Sns") or {}
+        sns = mapping(record.get("Sns"))
         request_id = request_id or text(sns.get("MessageId"))
         if isinstance(sns.get("Message"), str):
             parts.append(Part(f"records[{i}].message", decode.maybe_json(sns["Message"]), i))
         if isinstance(sns.get("Subject"), str):
             parts.append(Part(f"records[{i}].subject", sns["Subject"], i))
         attrs: dict[str, Any] = {}
-        for name, attr in (sns.get("MessageAttributes") or {}).items():
+        for name, attr in mapping(sns.get("MessageAttributes")).items():
             if isinstance(attr, dict) and isinstance(attr.get("Value"), str):
                 binary = attr.get("Type") == "Binary"
                 attrs[name] = decode.b64_payload(attr["Value"]) if binary else attr["Value"]
