@@ -64,3 +64,11 @@ def test_bad_input_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["deps", str(tmp_path), "--db", str(tmp_path / "missing.zip")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and all(line.startswith("fnguard: ") for line in err)
+
+
+def test_plain_directory_guesses_its_entry_file(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "app.py").write_text("import yaml\n")  # Chalice's entry file
+    assert main(["deps", str(project), "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    pyyaml = next(f["details"] for f in report["findings"] if f["details"].get("package") == "PyYAML")
+    assert pyyaml["reachable"] is True and pyyaml["imported_by"] == ["app.py"]

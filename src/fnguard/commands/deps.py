@@ -28,6 +28,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fail-on", choices=SEVERITIES, help="exit 1 when a dependency finding is at or above this severity")
 
 
+# Entry files of a directory audited without a template (Chalice's app.py, Lambda's defaults).
+_HANDLER_GUESSES = ("app.py", "handler.py", "lambda_function.py", "main.py", "index.js", "handler.js", "index.mjs")
+
+
 def _targets(path: Path) -> tuple[list[App], dict[str, Any]]:
     """Apps to audit, and per pseudo-function an inventory override (single-file mode)."""
     from fnguard.deps.inventory import collect_file, parser_for
@@ -40,7 +44,9 @@ def _targets(path: Path) -> tuple[list[App], dict[str, Any]]:
     from fnguard.load import find_templates, load_path
 
     if path.is_dir() and not find_templates(path):
-        function = Function(name=path.name or str(path), code_dir=str(path.resolve()))
+        handler = next((path / n for n in _HANDLER_GUESSES if (path / n).is_file()), None)
+        function = Function(name=path.name or str(path), code_dir=str(path.resolve()),
+                            handler_file=str(handler.resolve()) if handler else None)
         return [App(name=path.name, source=str(path), format="files", root=str(path.resolve()), functions=(function,))], {}
     return load_path(path), {}
 
