@@ -435,3 +435,13 @@ def test_behaviour_stages_attach_when_their_sections_are_configured(
     ((guard, sections, handler_dir),) = attached
     assert guard is guarded and sections == {"egress": {"allow": ["api.example.com"]}}
     assert handler_dir == str(Path(__file__).parent)
+
+
+def test_partial_batch_on_a_fifo_queue_returns_everything_after_the_first_offender(event_lines: Any) -> None:
+    event = sqs_batch((1,))
+    for record in event["Records"]:
+        record["eventSourceARN"] = "arn:aws:sqs:us-east-2:123456789012:orders.fifo"
+    seen: list[list[str]] = []
+    result = partial()(lambda e, c: seen.append([r["messageId"] for r in e["Records"]]))(event, CONTEXT)
+    assert seen == [["m0"]]  # m2 and m3 must not overtake m1
+    assert [f["itemIdentifier"] for f in result["batchItemFailures"]] == ["m1", "m2", "m3"]

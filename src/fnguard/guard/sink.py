@@ -122,16 +122,17 @@ class Telemetry:
         self.config = config
         self.write = write or _stdout_write
         self.http = HttpSink(config.serve) if config.serve.url else None
-        self.emitted = 0
-        """Events emitted in the current invocation, capped at ``max_per_invocation``."""
+        # Per thread: a runtime serving concurrent invocations runs each in its own thread.
+        self._counts = threading.local()
         self.suppressed = 0
 
     def emit(self, event: dict[str, Any]) -> None:
         try:
-            if self.emitted >= self.config.max_per_invocation:
+            emitted = getattr(self._counts, "emitted", 0)
+            if emitted >= self.config.max_per_invocation:
                 self.suppressed += 1  # one hostile event must not flood the logs
                 return
-            self.emitted += 1
+            self._counts.emitted = emitted + 1
             if self.config.stdout:
                 self.write(json.dumps({"fnguard_event": event}, separators=(",", ":"), default=str) + "\n")
             if self.http is not None:
@@ -140,6 +141,6 @@ class Telemetry:
             pass
 
     def end_invocation(self) -> None:
-        self.emitted = 0
+        self._counts.emitted = 0
         if self.http is not None:
             self.http.flush()

@@ -163,6 +163,10 @@ class WafStage:
         if budget_blocks:
             offending.update(record for record, _ in outcome.uninspected if record is not None)
         records = inv.event.get("Records") or []
+        if offending and _fifo(records):
+            # FIFO order: nothing after a failed message may be processed before it is, so the
+            # first offending record and every one after it go back to the queue (as Lambda does).
+            offending = set(range(min(offending), len(records)))
         ids = [r.get("messageId") for i, r in enumerate(records) if i in offending and isinstance(r, dict)]
         inv.batch_failures.extend(str(i) for i in ids if i)
         kept = [r for i, r in enumerate(records) if i not in offending]
@@ -221,6 +225,12 @@ def _part_stages(guard: Guard, before_waf: bool) -> list[Stage]:
         factory = getattr(importlib.import_module(module_name), factory_name)
         stages.append(factory(raw, mode=guard.config.mode, emit=guard.emit, function_name=guard.function_name))
     return stages
+
+
+def _fifo(records: list[Any]) -> bool:
+    first = records[0] if records and isinstance(records[0], dict) else {}
+    arn = first.get("eventSourceARN")
+    return isinstance(arn, str) and arn.endswith(".fifo")
 
 
 def _load_engine(config: GuardConfig) -> firewall.Inspector:
