@@ -203,3 +203,10 @@ def test_package_lock_v1_direct_entries_come_from_package_json(tmp_path: Path) -
         "a": {"version": "1.0.0"}, "b": {"version": "2.0.0"}}}))
     deps = {d.name: d.direct for d in PackageLockParser().parse(tmp_path / "package-lock.json").dependencies}
     assert deps == {"a": True, "b": False}
+
+
+@pytest.mark.parametrize(("filename", "dev"), [("requirements-dev.txt", True), ("test-requirements.txt", True),
+                                               ("requirements.txt", False), ("requirements-prod.txt", False)])
+def test_development_requirement_files(tmp_path: Path, filename: str, dev: bool) -> None:
+    (tmp_path / filename).write_text("pytest==7.0.0\n")
+    assert RequirementsParser().parse(tmp_path / filename).dependencies[0].dev is dev

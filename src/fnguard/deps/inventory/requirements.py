@@ -19,6 +19,8 @@ from fnguard.deps.versions.pypi import PypiScheme
 _NAME = re.compile(r"^requirements([-_.\w]*)\.txt$|^[-\w.]*requirements\.txt$", re.IGNORECASE)
 _OPTION_WITH_VALUE = re.compile(r"\s--?(?:hash|config-settings|global-option|install-option)[=\s]\S+")
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git\+|hg\+|svn\+|bzr\+)", re.IGNORECASE)
+_DEV_NAME = re.compile(r"(?:^|[-_.])(?:dev|test|tests|lint|docs?)(?:[-_.]|$)", re.IGNORECASE)
+"""requirements-dev.txt, test-requirements.txt...: tools for developers, not shipped in the function."""
 _MAX_INCLUDE_DEPTH = 5
 _SCHEME = PypiScheme()
 
@@ -84,6 +86,7 @@ class RequirementsParser(DependencyParser):
             warnings.append(f"{path}: included requirement file not found")
             return []
         dependencies: list[Dependency] = []
+        dev = bool(_DEV_NAME.search(path.name))
         for number, line in _logical_lines(read_text(path)):
             include = re.match(r"^(-r|--requirement|-c|--constraint)[=\s]*(\S+)", line)
             if include:
@@ -122,7 +125,7 @@ class RequirementsParser(DependencyParser):
             if requirement.marker is not None:
                 spec = f"{spec}; {requirement.marker}"
             dependencies.append(
-                Dependency("PyPI", requirement.name, version, str(path), number, spec or "(any)", direct=True)
+                Dependency("PyPI", requirement.name, version, str(path), number, spec or "(any)", direct=True, dev=dev)
             )
         return dependencies
 
