@@ -184,7 +184,7 @@ def scan_names(tree: ast.AST, known_lines: set[int]) -> list[SecretHit]:
             continue
         if stripped.lower() == name.lower() or " " in stripped and not is_high_entropy(stripped):
             continue
-        if re.fullmatch(r"[\w.:-]+", stripped) and SECRET_NAME.search(stripped) and not is_high_entropy(stripped):
+        if re.fullmatch(r"[a-z0-9_.:]+|[A-Z0-9_]+", stripped) and SECRET_NAME.search(stripped) and not is_high_entropy(stripped):
             continue  # a name that mentions a secret ("aws_secret_access_key"), not a secret
         if is_high_entropy(stripped):
             hits.append(SecretHit("FG423", "high-entropy-secret", line, "high",
