@@ -1,9 +1,10 @@
 """Severity of an advisory from its CVSS vector.
 
 CVSS v3.x base scores are computed exactly (FIRST's formula). CVSS v4 scoring needs FIRST's
-macro-vector lookup table; until a library for it is adopted, a v4 vector is rated by its
-exploitability and impact metrics, which agrees with the official rating for the common cases
-(network, no privileges, high impact) and is marked as approximate in the finding.
+macro-vector lookup table; until a permissively licensed library for it is adopted, a v4 vector
+is scored by reading its metrics as their v3.1 counterparts (AT:P as AC:H, subsequent-system
+impact as a changed scope). On the PyPA records that carry both vectors the qualitative rating
+agrees with the v3 one in most cases (see tests/deps/test_deps_cvss.py).
 """
 
 from __future__ import annotations
@@ -46,17 +47,30 @@ def cvss3_score(vector: str) -> float:
 
 
 def cvss4_estimate(vector: str) -> float:
-    """An approximate CVSS v4 score (see the module docstring)."""
+    """An approximate CVSS v4 score: the v4 metrics read as their v3.1 counterparts (see the module docstring)."""
     m = _metrics(vector)
-    impact = sum({"H": 1.0, "L": 0.4}.get(m.get(k, "N"), 0.0) for k in ("VC", "VI", "VA"))
-    impact += 0.5 * sum({"H": 1.0, "L": 0.4}.get(m.get(k, "N"), 0.0) for k in ("SC", "SI", "SA"))
-    if impact == 0:
-        return 0.0
-    ease = {"N": 1.0, "A": 0.8, "L": 0.65, "P": 0.3}.get(m.get("AV", "N"), 1.0)
-    ease *= {"L": 1.0, "H": 0.8}.get(m.get("AC", "L"), 1.0) * {"N": 1.0, "P": 0.85}.get(m.get("AT", "N"), 1.0)
-    ease *= {"N": 1.0, "L": 0.85, "H": 0.6}.get(m.get("PR", "N"), 1.0)
-    ease *= {"N": 1.0, "P": 0.9, "A": 0.8}.get(m.get("UI", "N"), 1.0)
-    return round(min(10.0, 10.0 * ease * min(impact, 3.0) / 3.0 + (0.5 if impact >= 2 else 0.0)), 1)
+    level = {"H": 2, "L": 1, "N": 0}
+    subsequent = max(level.get(m.get(k, "N"), 0) for k in ("SC", "SI", "SA"))
+    vulnerable = max(level.get(m.get(k, "N"), 0) for k in ("VC", "VI", "VA"))
+    changed = subsequent > vulnerable
+    pick = {2: "H", 1: "L", 0: "N"}
+
+    def impact(vulnerable_key: str, subsequent_key: str) -> str:
+        value = level.get(m.get(vulnerable_key, "N"), 0)
+        if changed:
+            value = max(value, level.get(m.get(subsequent_key, "N"), 0))
+        return pick[value]
+
+    v3 = "/".join([
+        "CVSS:3.1",
+        f"AV:{m.get('AV', 'N')}",
+        f"AC:{'H' if m.get('AC') == 'H' or m.get('AT') == 'P' else 'L'}",
+        f"PR:{m.get('PR', 'N')}",
+        f"UI:{'N' if m.get('UI', 'N') == 'N' else 'R'}",
+        f"S:{'C' if changed else 'U'}",
+        f"C:{impact('VC', 'SC')}", f"I:{impact('VI', 'SI')}", f"A:{impact('VA', 'SA')}",
+    ])
+    return cvss3_score(v3)
 
 
 def rating(score: float) -> str:
