@@ -8,37 +8,42 @@ import re
 from fnguard.guard.waf.forms import Forms
 from fnguard.guard.waf.rules.base import ClassRules, Rule, rx
 
-# Names that are hardly ever English words: any argument will do.
-_STRONG = (
-    "cat|ls|id|whoami|uname|pwd|ps|netstat|ifconfig|ipconfig|ping|nc|ncat|netcat|curl|wget|bash|sh|zsh|"
-    "ksh|csh|tcsh|dash|busybox|python[23]?|perl|ruby|php|nodejs|lua|sleep|nslookup|dig|telnet|ssh|scp|tftp|"
-    "chmod|chown|rm|mv|cp|touch|mkdir|rmdir|kill|killall|pkill|crontab|useradd|adduser|usermod|passwd|"
-    "sudo|printenv|grep|egrep|awk|gawk|sed|xargs|base64|xxd|hexdump|nohup|uptime|hostname|sysctl|"
-    "strace|ltrace|gdb|nmap|tcpdump|socat|openssl|systeminfo|tasklist|taskkill|netsh|wmic|certutil|"
-    "bitsadmin|powershell|pwsh|cmd|cmd\\.exe|regedit|reg\\.exe|cscript|wscript|mshta|rundll32|regsvr32|"
-    "nbtstat|tracert|traceroute|arp|shutdown|reboot|systemctl|mkfifo|mknod|chattr|lsof|getent|"
-    "ls-la|uname-a|cut|bzip2|gunzip|unzip|tar|dd|fetch|lwp-download|lynx|links|finger|rcp|rsh|rlogin|"
-    "xterm|gcc|cc|make|java|javac|jrunscript|jjs|sqlite3|mysql|psql|mongo|redis-cli|cscli|expr|"
-    "getfacl|setfacl|iptables|route|lsmod|insmod|modprobe|dmesg|journalctl|last|lastlog|w|who|env|"
-    "set|echo|exec|eval|source|export|unset|alias|history|type|dir|net|ver|vol|copy|del|ren|find|"
-    "more|less|head|tail|sort|uniq|wc|od|strings|stat|du|df|free|top|time|date|whoami\\.exe|"
-    "invoke-expression|invoke-webrequest|iex|iwr|start-process|get-content|get-childitem|"
-    "new-object|set-content|out-file|downloadstring|downloadfile|test-connection|get-process"
+# Tool names that are not English words: seeing one as the first word of a value is enough.
+_TOOLS = (
+    "whoami|uname|netstat|ifconfig|ipconfig|nslookup|busybox|crontab|useradd|adduser|usermod|printenv|"
+    "hexdump|sysctl|strace|ltrace|nmap|tcpdump|socat|systeminfo|tasklist|taskkill|netsh|wmic|certutil|"
+    "bitsadmin|powershell|pwsh|regedit|cscript|wscript|mshta|rundll32|regsvr32|nbtstat|tracert|traceroute|"
+    "systemctl|mkfifo|mknod|chattr|lsof|getent|gunzip|bzip2|lwp-download|rlogin|jrunscript|jjs|sqlite3|"
+    "psql|redis-cli|cscli|getfacl|setfacl|iptables|lsmod|insmod|modprobe|dmesg|journalctl|lastlog|"
+    "ansible(?:-[a-z]+)?|chef(?:-[a-z]+)?|knife|rmt(?:-[a-z]+)?|bsdtar|cpulimit|aptitude|apt-get|"
+    "dpkg|rpm|yum|dnf|apk|zypper|kubectl|docker|gcloud|passwd|chmod|chown|chgrp|nohup|xargs|pkill|"
+    "killall|wget|curl|ncat|netcat|telnet|tftp|xxd|base64|openssl|gawk|egrep|fgrep|zcat|bzcat|xzcat|"
+    "c89|c99|gcc|javac|perl|python[23]?|ruby|php|nodejs|lua|bash|zsh|ksh|tcsh|csh|sh|ls|cat|id|pwd|"
+    "uptime|hostname|nc|rm|mv|cp|mkdir|rmdir|touch|ln|grep|awk|sed|ssh|scp|sftp|rsync|dig|tac|nl|"
+    r"whoami\.exe|cmd|cmd\.exe|invoke-expression|invoke-webrequest|iex|iwr|start-process|get-content|"
+    "get-childitem|new-object|set-content|out-file|test-connection|get-process|perf|vi|vim|ed|tee|"
+    "readlink|realpath|mktemp|chroot|umount|tar|unzip|zip|gzip|dd|ps|kill|env|sudo|su"
 )
-# Of those, the ones that are also common words: they need an argument shaped like one.
-_WEAK = {"set", "echo", "exec", "eval", "source", "export", "unset", "alias", "history", "type", "dir",
-         "net", "ver", "vol", "copy", "del", "ren", "find", "more", "less", "head", "tail", "sort", "uniq",
-         "wc", "od", "strings", "file", "stat", "du", "df", "free", "top", "time", "date", "last", "w",
-         "who", "env", "fetch", "links", "make", "cc", "cut", "route", "finger", "expr", "sleep", "ps",
-         "id", "ping", "dd", "java", "mysql", "host"}
-
-_SEP = r"(?:^|[;|&\n\r`]|\$\(|\(\s*|\{\s*|%0a|\|\||&&)"
+# Names that are also common words: after a separator they need an argument shaped like one.
+_WEAK = (
+    "set|echo|exec|eval|source|export|unset|alias|history|type|dir|net|ver|vol|copy|del|ren|find|more|"
+    "less|head|tail|sort|uniq|wc|od|strings|stat|du|df|free|top|time|date|last|w|who|fetch|links|make|"
+    "cc|cut|route|finger|expr|sleep|ping|java|mysql|host|mount|at|watch|nice|timeout|file|install|"
+    "split|paste|rev|tr|seq|yes|true|false|test|read|wait|trap|shift|exit|logout|start|call|md|rd|"
+    "move|attrib|tree|ftp|lynx|rcp|rsh|xterm|arp|shutdown|reboot|format|label|fc|fsutil|sc|reg|"
+    r"schtasks|at\.exe|gpupdate|whoami"
+)
+_WEAK_SET = frozenset(_WEAK.replace("\\", "").split("|"))
+# Words that run the command after them (time curl ..., sudo -u x id, nohup nc ...).
+_PREFIXES = r"(?:(?:time|nohup|sudo|exec|env|strace|ltrace|nice|xargs|command|builtin|eval)\s+)*"
+_SEP = r"(?:^|[;|&\n\r`<]|\$\(|\(\s*|\{\s*|%0a|\|\||&&|\\n)"
 _AFTER_SEP = re.compile(
-    rf"{_SEP}\s*(?:[a-z]:)?(?:[a-z0-9_.-]{{0,40}}[/\\])*({_STRONG})(?=$|[\s;|&<>`)\}},]|\\|%20|\.exe)([^;|&\n`]{{0,80}})"
+    rf"{_SEP}\s*{_PREFIXES}(?:[a-z]:)?(?:[a-z0-9_.-]{{0,40}}[/\\])*({_TOOLS}|{_WEAK})"
+    rf"(?=$|[\s;|&<>`)\}},]|\\|%20|\.exe)([^;|&\n`]{{0,80}})"
 )
-_ARGLIKE = re.compile(r"^\s+(?:[-/\\%$<>]|[a-z]:[\\/]|[\"'][-/\\]|\d{1,5}\s*$)|^\s*$|^\s*[;|&<>`)]")
-_ARGUMENT = re.compile(r"^\s+(?:[-/\\%$<>]|[a-z]:[\\/]|[\"'][-/\\])")
-_SHELL_NOISE = re.compile(r"\$\{?ifs\}?|\$\{?9\}?|\$\{?[@*]\}?|\$\$|[\\'\"^]|\$\(\)|\{,?|,?\}")
+_ARGLIKE = re.compile(r"^\s+(?:[-/\\%$<>~.]|[a-z]:[\\/]|[\"'][-/\\]|\d{1,5}\s*$)|^\s*$|^\s*[;|&<>`)]")
+_ARGUMENT = re.compile(r"^\s+(?:[-/\\%$<>~]|[a-z]:[\\/]|[\"'][-/\\])")
+_SHELL_NOISE = re.compile(r"\$\{?ifs\}?|\$\{?9\}?|\$\{?[@*]\}?|\$\$|\$_|``|\$(?=['\"])|[\\'\"^]|\$\(\)|\{,?|,?\}|\$[a-z_][a-z0-9_]*(?=[a-z/])")
 _SHELL_SPACE = re.compile(r"\$\{?ifs\}?|\$\{?9\}?|<|\{|,|\}")
 
 
@@ -48,20 +53,36 @@ def _shell_form(text: str) -> str:
     return _SHELL_NOISE.sub("", text)
 
 
+def _candidates(text: str) -> list[str]:
+    out = [text]
+    if any(c in text for c in "\\'\"$^{`"):
+        out.append(_shell_form(text))
+    if "+" in text and " " not in text:
+        out.append(text.replace("+", " "))  # form/query encoding of spaces
+    return out
+
+
 def _command_after_separator(forms: Forms) -> str | None:
-    text = forms.get("text")
-    for candidate in (text, _shell_form(text)) if any(c in text for c in "\\'\"$^{") else (text,):
+    for candidate in _candidates(forms.get("text")):
+        stripped = candidate.strip(" \t\r\n;|&`")
         for found in _AFTER_SEP.finditer(candidate):
             name, rest = found.group(1), found.group(2)
             separator = candidate[found.start(): found.start(1)]
-            newline = "\n" in separator or "\r" in separator
-            if (name in _WEAK or newline) and not _ARGLIKE.search(rest):
+            newline = "\n" in separator or "\r" in separator or "\\n" in separator
+            weak = name in _WEAK_SET
+            only_command = stripped == name
+            if (weak or newline) and not _ARGLIKE.search(rest) and not only_command:
                 continue
-            if newline and not _ARGUMENT.search(rest):
+            if newline and not only_command and (weak or not re.match(r"\s+[-/]", rest)):
                 continue
-            if found.start() == 0 and candidate[:1] not in ";|&\n\r`$({":
-                # A value that merely starts with a command name is most likely a word.
-                if name in _WEAK or not _ARGLIKE.search(rest) or len(rest) > 60:
+            if separator.strip()[:1] in ("(", "{", "<") and not _ARGUMENT.search(rest):
+                continue  # (word), {word}, <tag>: brackets are text far more often than shell
+            if found.start() == 0 and candidate[:1] not in ";|&\n\r`$({<":
+                # A value that merely starts with a word is most likely text, unless the word is a
+                # tool name followed by arguments (or alone).
+                if weak or len(rest) > 80 or not rest.strip():
+                    continue
+                if not _ARGLIKE.search(rest) and not re.match(r"^\s+[a-z0-9][a-z0-9.-]{0,40}(?:\s+[a-z0-9-]{1,20}){0,2}\s*$", rest):
                     continue
             return candidate[found.start(): found.end()]
     return None
@@ -78,22 +99,29 @@ RULES = ClassRules(
         Rule("FGW-CMDI-102", "cmdi", "critical", 1, "shellshock function definition in a value",
              pattern=rx(r"\(\s*\)\s*\{[^}]{0,40};\s*\}\s*;"), forms=("text",), needs=('()',)),
         Rule("FGW-CMDI-103", "cmdi", "critical", 1, "command substitution with a command ($(...) or `...`)",
-             pattern=rx(rf"\$\(\s*[a-z/][^)]{{0,100}}\)|`\s*(?:[a-z0-9_./-]{{0,40}}/)?(?:{_STRONG})(?:[\s`;|&<>]|$)"), forms=("raw", "text")),
+             pattern=rx(rf"\$\(\s*[a-z/][^)]{{0,100}}\)|`\s*(?:[a-z0-9_./-]{{0,40}}/)?(?:{_TOOLS})(?:[\s`;|&<>]|$)"), forms=("raw", "text")),
         Rule("FGW-CMDI-104", "cmdi", "high", 1, "shell globbing/IFS obfuscation of commands and paths",
-             pattern=rx(r"/\?\?\?/|/[a-z?]{0,4}\?[a-z?]{0,4}/[a-z?*]{1,10}|\$\{?ifs\b|\$\{[a-z_]{1,20}:\d{1,3}:\d{1,3}\}|\{[a-z]{1,12},[-/.a-z0-9$]{1,40}[},]|\b(?:c\$\$at|ca\\?['\"]?t)\b"),
+             pattern=rx(r"/\?\?\?/|/[a-z?]{0,4}\?[a-z?]{0,4}/[a-z?*]{1,10}|\$\{?ifs\b|\$\{[a-z_]{1,20}:\d{1,3}:\d{1,3}\}|\{[a-z]{1,12},[-/.a-z0-9$]{1,40}[},]|\b(?:c\$\$at|ca(?:\\|['\"]{1,2})t)\b"),
              forms=("raw", "text"), needs=('?', 'ifs', '${', '{', '$$', 'ca')),
         Rule("FGW-CMDI-105", "cmdi", "critical", 1, "command reading a sensitive file",
              pattern=rx(rf"\b(?:cat|more|less|head|tail|type|nl|tac|od|xxd|strings|base64|curl|wget|cp|sort|grep)\b[\s+]{{1,5}}[^;|&\n]{{0,40}}{_SENSITIVE_FILES}"),
              forms=("text",), needs=('/etc/', '/proc/', 'windows', 'win.ini', 'boot.ini', '%system', '%windir', '/bin/', '$home', '~/.ssh')),
         Rule("FGW-CMDI-106", "cmdi", "critical", 1, "Windows cmd / PowerShell execution",
-             pattern=rx(r"\bcmd(?:\.exe)?\s*/[ck]\b|\bpowershell(?:\.exe)?\s+-|\b(?:invoke-expression|invoke-webrequest|start-process|invoke-command|downloadstring|downloadfile)\b|\biex\s*\(|\bnew-object\s+(?:system\.)?net\.webclient|\bfor\s+/[dflr]\s+%%?[a-z]|\bif\s+(?:/i\s+)?(?:not\s+)?(?:defined|exist|errorlevel)\b|%(?:systemroot|windir|comspec|userprofile|programfiles|temp|appdata)%|\bset\s+/[ap]\b"),
+             pattern=rx(r"\bcmd(?:\.exe)?\s*/[ck]\b|\bpowershell(?:\.exe)?\s+-|\b(?:invoke-expression|invoke-webrequest|start-process|invoke-command|downloadstring|downloadfile)\b|\biex\s*\(|\bnew-object\s+(?:system\.)?net\.webclient|\bfor\s+(?:/[dflr]\s+(?:\"[^\"]{0,80}\"\s+)?)?%%?[~a-z0-9-]{1,3}\s+in\s*\(|\)\s*do\s+[@a-z(]|\bif\s+(?:/i\s+)?(?:not\s+)?(?:defined|exist|errorlevel)\b|\bif\s+(?:/i\s+)?(?:not\s+)?(?:\"[^\"]{0,40}\"|%[^%\s]{1,40}%|\[[^\]]{0,40}\]|![a-z_]{1,20}!|[a-z0-9_]{1,30})\s*(?:==|equ|neq|lss|leq|gtr|geq)\s*|%(?:systemroot|windir|comspec|userprofile|programfiles|temp|appdata)%|\bset\s+/[ap]\b"),
              forms=("text",), needs=('cmd', 'powershell', 'invoke-', 'download', 'start-process', 'iex', 'new-object', 'for /', 'if ', '%', 'set /')),
         Rule("FGW-CMDI-107", "cmdi", "high", 1, "reverse shell idioms",
              pattern=rx(r"/dev/(?:tcp|udp)/|\b(?:nc|ncat|netcat)\b[^;|&\n]{0,40}\s-[a-z]*e\s|\bbash\s+-i\b|\bsh\s+-i\b|\bmkfifo\b|\bsocat\b[^;|\n]{0,40}exec:|\bexec\s+\d+<>"),
              forms=("text",), needs=('/dev/', 'nc', 'cat', 'bash', 'sh -i', 'mkfifo', 'socat', 'exec')),
+        Rule("FGW-CMDI-109", "cmdi", "high", 1, "value is a reconnaissance command on its own",
+             pattern=rx(r"^\s*(?:whoami|netstat|ifconfig|ipconfig|systeminfo|tasklist|uname(?:\s+-a)?|net\s+(?:user|view|localgroup|share|session|accounts))\s*$"),
+             forms=("text",)),
+        Rule("FGW-CMDI-110", "cmdi", "critical", 1, "server-side include exec, Windows net user/localgroup, variable holding a command",
+             pattern=rx(r"<!--\s*#\s*(?:exec|include|echo|config|set|printenv)\s+[a-z]{2,10}\s*=|\bnet1?\s+(?:user|localgroup|group|view|use|share|session|accounts|start|stop)\b[^\n]{0,60}(?:/add|/del|/domain|\s[a-z0-9_$-]{2,30}\s+\S)|\b[a-z_][a-z0-9_]{0,20}=\$?['\"]?(?:whoami|id|uname|cat|ls|curl|wget|bash|sh|nc)['\"]?\s*[;&|]\s*\$\{?[a-z_]|\balias\s+[^\s=]{1,30}=\s*['\"]?[a-z]"),
+             forms=("text",)),
         Rule("FGW-CMDI-108", "cmdi", "high", 1, "output redirection to a file or device from a command",
              pattern=rx(r"[;|&`]\s*[a-z]{2,12}\s[^;|&\n]{0,60}>\s*/(?:tmp|dev|var|etc)/"),
              forms=("text",), needs=('>',)),
     ),
-    needs=(';', '|', '&', '`', '$', '{', '\n', '\r', '<(', 'cmd', 'powershell', 'invoke-', 'iex', 'for /', 'if ', '%'),
+    needs=(';', '|', '&', '`', '$', '{', '\n', '\r', '<', '\\n', 'cmd', 'powershell', 'invoke-', 'iex', 'for', 'if ', '%',
+           'net', 'alias', *(_TOOLS + "|" + _WEAK).replace("\\", "").replace("(?:-[a-z]+)?", "").replace("[23]?", "").split("|")),
 )
