@@ -638,3 +638,30 @@ def test_malformed_event_settings_are_skipped_with_a_warning(tmp_path):
     (app,) = load_path(path)
     assert [t.type for t in app.function("f").triggers] == ["http"]
     assert any(":6: function f: sqs event settings" in w for w in app.warnings)
+
+
+def test_shared_role_has_one_polling_statement_listing_every_queue(tmp_path):
+    path = _write(tmp_path, """
+service: q
+provider: {name: aws, runtime: python3.12}
+functions:
+  a:
+    handler: a.h
+    events: [{sqs: "arn:aws:sqs:us-east-1:123456789012:qa"}]
+  b:
+    handler: b.h
+    events: [{sqs: {arn: {"Fn::GetAtt": [QueueB, Arn]}}}, {stream: "arn:aws:kinesis:us-east-1:123456789012:stream/s"}]
+  c:
+    handler: c.h
+resources:
+  Resources:
+    QueueB: {Type: AWS::SQS::Queue}
+""")
+    (app,) = load_path(path)
+    for name in ("a", "b", "c"):  # the framework's one role grants every function every source
+        polling = {s.source: s.resources for s in app.function(name).statements if s.source != "framework:logs"
+                   and s.source.startswith("framework:")}
+        assert polling == {
+            "framework:sqs": ("arn:aws:sqs:us-east-1:123456789012:qa", "${QueueB.Arn}"),
+            "framework:kinesis": ("arn:aws:kinesis:us-east-1:123456789012:stream/s",),
+        }

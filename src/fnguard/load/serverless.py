@@ -41,6 +41,7 @@ _DYNAMODB_STREAM_ACTIONS = ("dynamodb:GetRecords", "dynamodb:GetShardIterator", 
                             "dynamodb:ListStreams")
 _KINESIS_ACTIONS = ("kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:DescribeStream",
                     "kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:ListStreams")
+_POLLING_ACTIONS = {"sqs": _SQS_ACTIONS, "dynamodb": _DYNAMODB_STREAM_ACTIONS, "kinesis": _KINESIS_ACTIONS}
 
 try:  # written in parallel by the CloudFormation loader's author
     from fnguard.load.cloudformation import resources_from_template as _cfn_resources
@@ -82,6 +83,7 @@ class _Service:
     cfn: Any
     """A CloudFormation intrinsics resolver that knows framework-made ids, or None."""
     warnings: list[str] = field(default_factory=list)
+    log_statements: list[Statement] = field(default_factory=list)
 
     def intrinsics(self, value: Any, line: int | None = None) -> Any:
         """Resolve CloudFormation intrinsics in ``value``; resource references stay dicts."""
@@ -121,7 +123,7 @@ def load(path: Path, document: Any, *, options: Options | None = None) -> App:
         warnings.extend(context.warnings)
     functions = _attach_resource_triggers(svc, functions, template, stubs, path)
     functions = _mark_public_sources(svc, functions)
-    functions = _share_roles(functions)
+    functions = _share_roles(svc, functions)
     return App(
         name=svc.service,
         source=file,
@@ -445,24 +447,36 @@ def _intrinsic_text(value: Any) -> str:
     return source_text(value) or str(value)
 
 
-def _framework_statements(svc: _Service, triggers: list[Trigger], line: int | None) -> list[Statement]:
-    """What the framework adds to a role it makes: log writing and event-source polling."""
-    location = Location(svc.file, line)
-    group = f"arn:aws:logs:{svc.region}:{ACCOUNT_ID}:log-group:/aws/lambda/{svc.service}-{svc.stage}*"
-    statements = [
-        Statement(actions=("logs:CreateLogStream", "logs:CreateLogGroup", "logs:TagResource"),
-                  resources=(f"{group}:*",), source="framework:logs", location=location),
-        Statement(actions=("logs:PutLogEvents",), resources=(f"{group}:*:*",), source="framework:logs",
-                  location=location),
-    ]
+def _log_statements(svc: _Service) -> list[Statement]:
+    """The log-writing grant the framework puts on every role it makes (one copy per app)."""
+    if not svc.log_statements:
+        location = Location(svc.file, line_of(svc.provider, "name") if isinstance(svc.provider, LineDict) else None)
+        group = f"arn:aws:logs:{svc.region}:{ACCOUNT_ID}:log-group:/aws/lambda/{svc.service}-{svc.stage}*"
+        svc.log_statements.extend([
+            Statement(actions=("logs:CreateLogStream", "logs:CreateLogGroup", "logs:TagResource"),
+                      resources=(f"{group}:*",), source="framework:logs", location=location),
+            Statement(actions=("logs:PutLogEvents",), resources=(f"{group}:*:*",), source="framework:logs",
+                      location=location),
+        ])
+    return list(svc.log_statements)
+
+
+def _polling_statements(svc: _Service, triggers: list[Trigger]) -> list[Statement]:
+    """The framework's grant to read the queues and streams of ``triggers``: one statement per kind.
+
+    On the shared role the framework writes one statement per kind listing every function's
+    sources; a per-function role gets its own function's.
+    """
+    resources: dict[str, dict[str, None]] = {}
+    locations: dict[str, Location] = {}
     for trigger in triggers:
-        actions = {"sqs": _SQS_ACTIONS, "dynamodb": _DYNAMODB_STREAM_ACTIONS, "kinesis": _KINESIS_ACTIONS}.get(
-            trigger.type)
         arn = trigger.config.get("arn") if trigger.config else None
-        if actions and arn is not None and not str(arn).startswith("construct:"):
-            statements.append(Statement(actions=actions, resources=(_intrinsic_text(svc.intrinsics(arn)),),
-                                        source=f"framework:{trigger.type}", location=trigger.location))
-    return statements
+        if trigger.type not in _POLLING_ACTIONS or arn is None or str(arn).startswith("construct:"):
+            continue
+        resources.setdefault(trigger.type, {})[_intrinsic_text(svc.intrinsics(arn))] = None
+        locations.setdefault(trigger.type, trigger.location)
+    return [Statement(actions=_POLLING_ACTIONS[kind], resources=tuple(found), source=f"framework:{kind}",
+                      location=locations[kind]) for kind, found in resources.items()]
 
 
 # -- functions -----------------------------------------------------------------------------
@@ -533,8 +547,9 @@ def _function_role(svc: _Service, name: str, settings: Mapping[str, Any], contex
     if settings.get("role") is not None:
         own = _external_role(svc, settings["role"], line_of(settings, "role"), f"function {name}")
         return own.key, list(own.statements), list(own.managed)
-    framework = _framework_statements(svc, triggers, line)
+    framework = _log_statements(svc)
     if settings.get("iamRoleStatements") is not None:
+        framework += _polling_statements(svc, triggers)
         statements = _statements(svc, settings["iamRoleStatements"], f"inline:functions.{name}.iamRoleStatements",
                                  line_of(settings, "iamRoleStatements"))
         managed: list[str] = []
@@ -547,31 +562,33 @@ def _function_role(svc: _Service, name: str, settings: Mapping[str, Any], contex
     return shared.key, framework + list(shared.statements), list(shared.managed)
 
 
-def _share_roles(functions: list[Function]) -> list[Function]:
+def _share_roles(svc: _Service, functions: list[Function]) -> list[Function]:
     """Functions on one role each see the others: a flaw in one is a flaw in all.
 
-    The framework's shared role also accumulates every function's event-source permissions (and
-    the VPC access policy when any function is in a VPC), so each function on it gets the union.
+    The framework's shared role also carries every function's queue and stream grants (and the
+    VPC access policy when any function is in a VPC), so each function on it gets all of them.
     """
     by_role: dict[str, list[Function]] = {}
     for function in functions:
         if function.role is not None:
             by_role.setdefault(function.role, []).append(function)
+    shared = by_role.get(DEFAULT_ROLE, [])
+    polling = tuple(_polling_statements(svc, [t for f in shared for t in f.triggers]))
+    vpc = any(VPC_POLICY in f.managed_policies for f in shared)
     result = []
     for function in functions:
-        peers = by_role.get(function.role or "", [])
-        if function.role is None or len(peers) < 2:
+        if function.role is None:
             result.append(function)
             continue
-        statements = list(function.statements)
-        managed = list(function.managed_policies)
+        peers = by_role[function.role]
+        changes: dict[str, Any] = {}
+        if len(peers) > 1:
+            changes["role_shared_with"] = tuple(p.name for p in peers if p.name != function.name)
         if function.role == DEFAULT_ROLE:
-            for peer in peers:
-                statements += [s for s in peer.statements if s.source.startswith("framework:")
-                               and s.source != "framework:logs" and s not in statements]
-                managed += [m for m in peer.managed_policies if m == VPC_POLICY and m not in managed]
-        result.append(replace(function, role_shared_with=tuple(p.name for p in peers if p.name != function.name),
-                              statements=tuple(statements), managed_policies=tuple(managed)))
+            changes["statements"] = function.statements + polling
+            if vpc and VPC_POLICY not in function.managed_policies:
+                changes["managed_policies"] = function.managed_policies + (VPC_POLICY,)
+        result.append(replace(function, **changes) if changes else function)
     return result
 
 
