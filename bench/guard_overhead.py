@@ -83,12 +83,16 @@ def big_body_event() -> dict[str, Any]:
     return api_event(text)
 
 
-def best(fn: Any, runs: int) -> float:
-    """Seconds per call: the best of ``runs`` timeit repeats (least disturbed by other load)."""
-    timer = timeit.Timer(fn)
-    number, _ = timer.autorange()
-    number = max(1, number // 4)
-    return min(timer.repeat(repeat=runs, number=number)) / number
+def interleaved(fns: dict[str, Any], runs: int) -> dict[str, float]:
+    """Seconds per call of each function: best of ``runs`` rounds, the functions taking turns in
+    each round so that a load spike from elsewhere on the machine hits them all alike."""
+    timers = {name: timeit.Timer(fn) for name, fn in fns.items()}
+    numbers = {name: max(1, timer.autorange()[0] // 4) for name, timer in timers.items()}
+    best = {name: float("inf") for name in fns}
+    for _ in range(runs):
+        for name, timer in timers.items():
+            best[name] = min(best[name], timer.timeit(numbers[name]) / numbers[name])
+    return best
 
 
 def per_invocation(runs: int) -> list[dict[str, Any]]:
@@ -98,28 +102,42 @@ def per_invocation(runs: int) -> list[dict[str, Any]]:
     def bare(event: Any, context: Any) -> None:
         return None
 
+    class Nothing:
+        detections: tuple[Any, ...] = ()
+        budget_exceeded = False
+        inspected_bytes = 0
+
     class NullEngine:
         """Finds nothing at no cost: what is left is the runtime's own overhead."""
 
         def inspect(self, data: Any, location: str = "") -> Any:
-            return firewall.WafOutcome((), False, 0)  # has the three fields the runtime reads
+            return Nothing
 
     # Stdout off: the events are benign, nothing would be written anyway; alert mode.
     guarded = protect(mode="alert", config={"events": {"stdout": False}})(bare)
     runtime_only = protect(mode="alert", config={"events": {"stdout": False}}, engine=NullEngine())(bare)
     waf_stage = guarded.stages[-1]
     rows = []
+    probe: list[str] = []
+    checked = protect(mode="alert", config={"events": {"stdout": False}}, engine=NullEngine())(bare)
+    checked.telemetry.emit = lambda event: probe.append(event["type"])  # type: ignore[method-assign]
+    checked(two_kb_event(), None)
+    assert probe == [], f"the null-engine guard reported {probe}: the runtime column would be wrong"
     for name, event in (("a) API Gateway 2 KB", two_kb_event()), ("b) SQS 10 records", sqs_batch()),
                         ("c) 256 KB JSON body", big_body_event())):
         envelope = envelopes.open_event(event)
         outcome = firewall.run(waf_stage.engine, envelope, waf_stage.config, waf_stage.exclusions)
-        baseline = best(lambda event=event: json.loads(json.dumps(event)), runs)
-        t_bare = best(lambda event=event: bare(event, None), runs)
-        t_guarded = best(lambda event=event: guarded(event, None), runs)
-        t_envelope = best(lambda event=event: envelopes.open_event(event), runs)
-        t_engine = best(lambda envelope=envelope: firewall.run(
-            waf_stage.engine, envelope, waf_stage.config, waf_stage.exclusions), runs)
-        t_runtime = best(lambda event=event: runtime_only(event, None), runs)
+        t = interleaved({
+            "baseline": lambda event=event: json.loads(json.dumps(event)),
+            "bare": lambda event=event: bare(event, None),
+            "guarded": lambda event=event: guarded(event, None),
+            "runtime": lambda event=event: runtime_only(event, None),
+            "envelope": lambda event=event: envelopes.open_event(event),
+            "engine": lambda envelope=envelope: firewall.run(
+                waf_stage.engine, envelope, waf_stage.config, waf_stage.exclusions),
+        }, runs)
+        baseline, t_bare, t_guarded, t_runtime = t["baseline"], t["bare"], t["guarded"], t["runtime"]
+        t_envelope, t_engine = t["envelope"], t["engine"]
         added = max(t_guarded - t_bare, 0.0)
         rows.append({
             "event": name, "bytes": len(json.dumps(event)), "detections": len(outcome.findings),
@@ -163,7 +181,7 @@ def main() -> int:
     args = parser.parse_args()
 
     print(f"python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d %H:%M')}")
-    print("\nper invocation (best of repeats; ratio = time protect() adds / json.loads(json.dumps(event)))")
+    print("\nper invocation (best of interleaved rounds; ratio = time protect() adds / json.loads(json.dumps(event)))")
     print("  added = guarded - bare handler; envelope = opening the event; engine = WAF over the parts;")
     print("  runtime = what protect() adds with a null engine (envelope, pipeline, bookkeeping)")
     print(f"{'event':22} {'bytes':>8} {'baseline':>10} {'added':>10} {'ratio':>7} {'envelope':>10} {'engine':>10}"
