@@ -314,10 +314,9 @@ class _Reader:
         return value
 
     def strings(self, key: str) -> tuple[str, ...]:
+        """A list of strings; a single string stands for a list of one."""
         value = self.doc.get(key)
-        if isinstance(value, str):
-            value = [value]
-        items = self.sequence(key) if not isinstance(value, list) else value
+        items = [value] if isinstance(value, str) else self.sequence(key)
         if not all(isinstance(v, str) and v for v in items):
             raise ConfigError(f"{self.prefix}{key} must be a list of strings")
         return tuple(items)

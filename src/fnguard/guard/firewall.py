@@ -16,14 +16,6 @@ from fnguard.guard.envelopes import Envelope
 from fnguard.guard.exclusions import Exclusions
 
 
-class DetectionLike(Protocol):
-    rule_id: str
-    attack_class: str
-    severity: str
-    location: str
-    excerpt: str
-
-
 class InspectionLike(Protocol):
     detections: tuple[Any, ...]
     budget_exceeded: bool
