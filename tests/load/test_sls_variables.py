@@ -322,3 +322,21 @@ def test_file_variable_naming_this_very_file_reads_the_document(tmp_path):
                           "custom:\n  name: ${file(./serverless.yml):service}-x\n")
     assert doc["custom"]["name"] == "self-ref-x"
     assert notes == []
+
+
+def test_v4_stage_params_and_cli_params(tmp_path):
+    text = """
+service: s
+provider: {name: aws}
+stages:
+  default:
+    params: {domain: dev.example.com, tier: free}
+  prod:
+    params: {domain: example.com}
+custom:
+  domain: ${param:domain}
+  tier: ${param:tier}
+"""
+    assert _resolve(tmp_path, text, stage="prod")[0]["custom"] == {"domain": "example.com", "tier": "free"}
+    doc, _ = _resolve(tmp_path, text, params={"tier": "paid"})
+    assert doc["custom"] == {"domain": "dev.example.com", "tier": "paid"}

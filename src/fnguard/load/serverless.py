@@ -572,6 +572,7 @@ def _share_roles(svc: _Service, functions: list[Function]) -> list[Function]:
     for function in functions:
         if function.role is not None:
             by_role.setdefault(function.role, []).append(function)
+    names = {role: tuple(f.name for f in peers) for role, peers in by_role.items()}
     shared = by_role.get(DEFAULT_ROLE, [])
     polling = tuple(_polling_statements(svc, [t for f in shared for t in f.triggers]))
     vpc = any(VPC_POLICY in f.managed_policies for f in shared)
@@ -580,10 +581,11 @@ def _share_roles(svc: _Service, functions: list[Function]) -> list[Function]:
         if function.role is None:
             result.append(function)
             continue
-        peers = by_role[function.role]
+        peers = names[function.role]
         changes: dict[str, Any] = {}
         if len(peers) > 1:
-            changes["role_shared_with"] = tuple(p.name for p in peers if p.name != function.name)
+            index = peers.index(function.name)  # slicing: 1,000 functions on one role stay fast
+            changes["role_shared_with"] = peers[:index] + peers[index + 1:]
         if function.role == DEFAULT_ROLE:
             changes["statements"] = function.statements + polling
             if vpc and VPC_POLICY not in function.managed_policies:

@@ -52,6 +52,8 @@ class Options:
     """Other ``--name value`` options, read by ``${opt:name}``."""
     env: Mapping[str, str] | None = None
     """The environment ``${env:...}`` reads; ``None`` means ``os.environ``."""
+    params: Mapping[str, Any] = field(default_factory=dict)
+    """``--param name=value`` pairs, read first by ``${param:name}``."""
 
 
 class _Missing:
@@ -286,10 +288,16 @@ class Resolver:
         return self.options.extra.get(name, MISSING)
 
     def _param(self, name: str) -> Any:
-        params = self._lookup_self(["params"], default=None)
-        if isinstance(params, Mapping):
-            for scope in (self.stage, "default"):
-                block = params.get(scope)
+        """``--param name=value``, then ``params:`` (v3) or ``stages.<stage>.params`` (v4) by stage, then default.
+
+        Dashboard parameters live in the Serverless service: unknown here, so a placeholder.
+        """
+        name = name.strip()
+        if name in self.options.params:
+            return self.options.params[name]
+        for scope in (self.stage, "default"):
+            for path in (["params", scope], ["stages", scope, "params"]):
+                block = self._lookup_self(path, default=None)
                 if isinstance(block, Mapping) and name in block:
                     return block[name]
         return UNRESOLVABLE
