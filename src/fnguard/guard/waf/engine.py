@@ -34,6 +34,7 @@ _DECODE_MARKERS = ("%", "&", "\\", "+")
 _KEY_MARKERS = ("$", "__", "prototype", "constructor", "[")
 # Nothing but letters, digits and . , _ - : names, ids, dates, tokens. Nothing to see.
 _PLAIN = re.compile(r"[a-z0-9_.,\-]*")
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_\-]*")
 _WORD = re.compile(r"[a-z0-9_]+")
 # Serialized-object markers hidden inside base64/hex words (no separator to find them by).
 _EMBEDDED = re.compile(r"ro0ab|aced0005|kztaa|cs7qa|gasv|gaij|gajj|gasl|aaeaaad")
@@ -157,7 +158,7 @@ class Engine:
             value = value[: self.max_value_bytes]
         low = value.lower()
         wanted: set[str] = set()
-        if len(low) >= 12 and " " not in low and _EMBEDDED.search(low) is not None:
+        if len(low) >= 6 and _EMBEDDED.search(low) is not None:
             wanted.add("deserialization")
         if not wanted and _PLAIN.fullmatch(low) is not None:
             return []
@@ -184,17 +185,23 @@ class Engine:
 
     def inspect_key(self, key: str, location: str = "") -> list[Detection]:
         """Detections in a mapping key: NoSQL operators, ``__proto__``, ORM lookups."""
-        if not key or not any(marker in key for marker in _KEY_MARKERS):
+        if not key:
             return []
-        forms = Forms(key[: self.max_value_bytes])
         found: list[Detection] = []
         seen: set[str] = set()
+        if not any(marker in key for marker in _KEY_MARKERS):
+            # Keys are attacker-chosen too ({"<script>": 1}, {"java.lang.Runtime": 1}).
+            return [_detection(rule, location, excerpt, key=True) for rule, excerpt in self._scan(key)]
+        forms = Forms(key[: self.max_value_bytes])
         for rule in self._key_rules:
             if rule.attack_class in seen:
                 continue
             excerpt = rule.match(forms)
             if excerpt is not None:
                 seen.add(rule.attack_class)
+                found.append(_detection(rule, location, excerpt, key=True))
+        for rule, excerpt in self._scan(key):
+            if rule.attack_class not in seen:
                 found.append(_detection(rule, location, excerpt, key=True))
         return found
 
@@ -267,7 +274,7 @@ class _Walk:
             key_text = key if isinstance(key, str) else str(key)
             if not self._spend(len(key_text)):
                 return
-            if any(marker in key_text for marker in _KEY_MARKERS):
+            if _PLAIN_KEY.fullmatch(key_text) is None or "__" in key_text or "rototype" in key_text:
                 self._add(engine.inspect_key(key_text, _join(path, key_text)))
             if isinstance(value, str):
                 self.visit_string(value, path, key_text, depth + 1, keyed=True)

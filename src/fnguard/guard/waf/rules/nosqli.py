@@ -15,9 +15,9 @@ RULES = ClassRules(
     None,
     (
         Rule("FGW-NOSQLI-101", "nosqli", "high", 1, "MongoDB query operator as a mapping key",
-             pattern=rx(rf"^\$(?:{_OPERATORS})$"), forms=("text",), on_keys=True, on_values=False),
+             pattern=rx(rf"^[$&](?:{_OPERATORS})$"), forms=("text",), on_keys=True, on_values=False),
         Rule("FGW-NOSQLI-102", "nosqli", "high", 1, "MongoDB operator in JSON or query-string brackets",
-             pattern=rx(rf"(?:\[\s*\$(?:{_OPERATORS})\s*\]|[\"'{{,]\s*[$&](?:{_OPERATORS})[\"']?\s*:)"),
+             pattern=rx(rf"(?:\[\s*\$(?:{_OPERATORS})\s*\]|(?:^|[\"'{{,])\s*[$&](?:{_OPERATORS})[\"']?\s*:|\bdb\.[a-z_]{{1,40}}\.(?:insert|find|findone|update|remove|drop|mapreduce|aggregate|deletemany|updatemany)\s*\()"),
              forms=("text",), needs=('$', '&')),
         Rule("FGW-NOSQLI-103", "nosqli", "high", 1, "JavaScript injected into a $where clause",
              pattern=rx(r"(?:['\"]\s*(?:;|&&|\|\|)\s*(?:this\.|sleep\s*\(|while\s*\(|return\b|db\.)|\bthis\.[a-z_]{1,40}\.(?:match|length|indexof)\b)"),
