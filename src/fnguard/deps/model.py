@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
-from fnguard.deps.vulndb.model import Advisory
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -48,19 +45,3 @@ class ParsedFile:
     """Problems such as conflicting pins; each names the file."""
     pins_only: bool = False
     """True for manifests whose entries a lock file in the same directory already pins."""
-
-
-@dataclass(frozen=True)
-class Vulnerable:
-    """A package version one function ships, with every advisory that affects it."""
-
-    dependency: Dependency
-    """The first file that states this package version (lock files first)."""
-    advisories: tuple[Advisory, ...]
-    """Affected advisories, aliases not yet merged."""
-    fixed_in: str | None
-    """The smallest fixed version above the current one that none of the advisories affects."""
-    files: tuple[str, ...] = ()
-    """Every file stating this package version."""
-    extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
-    """Reachability and blast radius facts attached later."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -203,9 +202,3 @@ def reachability(dependency: Dependency, graph: ImportGraph | None) -> tuple[boo
 def _imports_any(graph: ImportGraph, dist: str) -> bool:
     probe = Dependency("PyPI", dist, None, "")
     return any(module in import_names(probe) for module in graph.imports)
-
-
-def imported_distributions(graph: ImportGraph) -> Iterable[str]:
-    """Best-guess distribution names of every external import (for reports)."""
-    for module in graph.imports:
-        yield IMPORT_TO_DIST.get(module, canonicalize_name(module))
