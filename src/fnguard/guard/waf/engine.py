@@ -38,6 +38,11 @@ _PLAIN_KEY = re.compile(r"[A-Za-z0-9_\-]*")
 _WORD = re.compile(r"[a-z0-9_]+")
 # Serialized-object markers hidden inside base64/hex words (no separator to find them by).
 _EMBEDDED = re.compile(r"ro0ab|aced0005|kztaa|cs7qa|gasv|gaij|gajj|gasl|aaeaaad")
+# Words that are attacks even in an otherwise plain value (gadget classes, recon commands).
+_HIDDEN = re.compile(
+    r"transformer|factory|closure|templatesimpl|rowsetimpl|processbuilder|runtime|java\.|"
+    r"netstat|whoami|ifconfig|ipconfig|systeminfo|tasklist|__|prototype"
+)
 
 
 @dataclass(frozen=True)
@@ -160,7 +165,7 @@ class Engine:
         wanted: set[str] = set()
         if len(low) >= 6 and _EMBEDDED.search(low) is not None:
             wanted.add("deserialization")
-        if not wanted and _PLAIN.fullmatch(low) is not None:
+        if not wanted and _PLAIN.fullmatch(low) is not None and _HIDDEN.search(low) is None:
             return []
         forms = Forms(value)
         wanted |= self._triggers.classes(low)

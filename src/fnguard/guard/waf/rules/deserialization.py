@@ -40,7 +40,7 @@ RULES = ClassRules(
         Rule("FGW-DESER-113", "deserialization", "high", 1, "polymorphic JSON type hints naming Java classes (Jackson, fastjson)",
              pattern=rx(r"^\s*\[\s*\"(?:java|javax|org|com|ch|net|sun)\.[a-z0-9_.$]{3,120}\"\s*,\s*[{\[]|[\"']@type[\"']\s*:\s*[\"'](?:java|javax|org|com|sun)\.|[\"']\$?class[\"']\s*:\s*[\"'](?:java|javax|org|com|sun)\.[a-z0-9_.$]{3,120}(?:processbuilder|runtime|templatesimpl|jdbcrowsetimpl|filehandler)"),
              forms=("text",), needs=("[", "@type", "class")),
-        Rule("FGW-DESER-112", "deserialization", "high", 2, "base64 of Java serialized stream at other byte offsets",
+        Rule("FGW-DESER-112", "deserialization", "high", 1, "base64 of Java serialized stream at other byte offsets",
              pattern=rx(r"(?:^|[\s\"'=:>])(?:kztaa[a-z0-9+/]|cs7qa[a-z0-9+/]|rO0AB)"), forms=("raw",)),
     ),
     needs=('!!', '!ruby', 'py/', 'ro0ab', 'aced', '\xac\xed', '$type', 'o:', 'a:', '_$$nd', 'c__builtin', 'cbuiltins', 'cos\n', 'cposix', 'csubprocess', 'cnt\n', 'csys\n', 'cpty\n', 'csocket', 'cplatform', 'ccommands', '\x80', 'objectdataprovider', 'system.', 'invokertransformer', 'chainedtransformer', 'instantiatetransformer', 'constanttransformer', 'instantiatefactory', 'prototypeclonefactory', 'prototypeserializationfactory', 'forclosure', 'whileclosure', 'templatesimpl', 'annotationinvocationhandler', 'jdbcrowsetimpl', 'java.', 'javax.', '<java', '<object', 'sorted-set', 'dynamic-proxy', 'kztaa', 'cs7qa', 'gasv', 'gaij', 'gajj', 'gasl', 'aaeaaad', 'commons', 'xmldecoder', 'badattributevalueexpexception', 'scriptenginemanager', 'typeconfusedelegate', 'textformattingrunproperties', 'windowsidentity', 'runtime', 'c__builtin__', '@type', '["', 'class', 'clonetransformer', 'processbuilder'),
