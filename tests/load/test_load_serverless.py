@@ -236,10 +236,10 @@ def test_rest_api_auth_kinds(kitchen):
         "name"]
 
 
-def test_usage_plan_throttles_api_key_routes_only(kitchen):
+def test_usage_plan_throttle_is_on_rest_routes_marked_as_a_usage_plan(kitchen):
     routes = {(t.path, t.method): t for t in kitchen.function("api").triggers}
-    assert routes[("/partner", "GET")].throttling == {"rate": 100, "burst": 200}
-    assert routes[("/items", "GET")].throttling is None
+    assert routes[("/partner", "GET")].throttling == {"rate": 100, "burst": 200, "usage_plan": True}
+    assert routes[("/items", "GET")].throttling == {"rate": 100, "burst": 200, "usage_plan": True}
     assert routes[("/items", "GET")].config["usage_plan"]["quota"] == [{"limit": 5000, "period": "DAY"}]
     assert all(t.throttling is None for t in kitchen.function("httpFn").triggers)
 
@@ -665,3 +665,76 @@ resources:
             "framework:sqs": ("arn:aws:sqs:us-east-1:123456789012:qa", "${QueueB.Arn}"),
             "framework:kinesis": ("arn:aws:kinesis:us-east-1:123456789012:stream/s",),
         }
+
+
+@pytest.mark.parametrize(
+    "authorizer, auth",
+    [
+        ("arn:aws:lambda:us-east-1:123456789012:function:auth", "lambda"),
+        ("arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_x", "cognito"),
+        ("aws_iam", "iam"),
+        ("{name: pool, arn: 'arn:aws:cognito-idp:us-east-1:123456789012:userpool/p'}", "cognito"),
+        ("{type: aws_iam}", "iam"),
+        ("{type: token, arn: 'arn:aws:lambda:us-east-1:123456789012:function:a'}", "lambda"),
+        ("{authorizerId: {Ref: PoolAuthorizer}}", "cognito"),
+        ("{authorizerId: {Ref: TokenAuthorizer}}", "lambda"),
+        ("{authorizerId: abc123}", "unknown"),
+    ],
+)
+def test_rest_authorizer_forms(tmp_path, authorizer, auth):
+    path = _write(tmp_path, f"""
+service: auth
+provider: {{name: aws}}
+functions:
+  f:
+    handler: f.h
+    events:
+      - http:
+          path: x
+          method: get
+          authorizer: {authorizer}
+resources:
+  Resources:
+    PoolAuthorizer:
+      Type: AWS::ApiGateway::Authorizer
+      Properties: {{Type: COGNITO_USER_POOLS, RestApiId: {{Ref: ApiGatewayRestApi}}}}
+    TokenAuthorizer:
+      Type: AWS::ApiGateway::Authorizer
+      Properties: {{Type: TOKEN, RestApiId: {{Ref: ApiGatewayRestApi}}}}
+""")
+    (app,) = load_path(path)
+    (route,) = app.function("f").triggers
+    assert (route.auth, route.public) == (auth, False)
+
+
+def test_legacy_provider_role_naming_a_role_of_resources(tmp_path):
+    path = _write(tmp_path, """
+service: legacy-role
+provider:
+  name: aws
+  role: AppRole
+functions:
+  a: {handler: a.h}
+  b: {handler: b.h}
+resources:
+  Resources:
+    AppRole:
+      Type: AWS::IAM::Role
+      Properties:
+        Policies:
+          - PolicyName: app
+            PolicyDocument:
+              Statement: [{Effect: Allow, Action: "sqs:*", Resource: "*"}]
+    ExtraPolicy:
+      Type: AWS::IAM::Policy
+      Properties:
+        Roles: [!Ref AppRole]
+        PolicyDocument:
+          Statement: [{Effect: Allow, Action: "s3:GetObject", Resource: "*"}]
+""")
+    (app,) = load_path(path)
+    a = app.function("a")
+    assert a.role == "AppRole" and a.role_shared_with == ("b",)
+    assert [(s.source, s.actions) for s in a.statements] == [("inline:app", ("sqs:*",)),
+                                                            ("inline:ExtraPolicy", ("s3:GetObject",))]
+    assert not any("outside this app" in w for w in app.warnings)

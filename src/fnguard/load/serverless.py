@@ -557,8 +557,8 @@ def _function_role(svc: _Service, name: str, settings: Mapping[str, Any], contex
             statements = list(shared.statements) + statements
             managed = list(shared.managed)
         return None, framework + statements, managed
-    if not shared.known:
-        return shared.key, [], []
+    if shared.key != DEFAULT_ROLE:  # a role the user wrote: the framework adds nothing to it
+        return shared.key, list(shared.statements), list(shared.managed)
     return shared.key, framework + list(shared.statements), list(shared.managed)
 
 

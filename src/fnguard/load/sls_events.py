@@ -110,7 +110,8 @@ def _http(body: Any, context: EventContext, location: Location) -> Trigger:
     if settings.get("integration"):
         config["integration"] = settings["integration"]
     usage_plan = _usage_plan(context.provider)
-    throttling = usage_plan.get("throttle") if private else None
+    throttle = usage_plan.get("throttle")
+    throttling = {**throttle, "usage_plan": True} if throttle else None
     if usage_plan:
         config["usage_plan"] = usage_plan
     gateway = _mapping(context.provider.get("apiGateway"))
@@ -207,8 +208,9 @@ def _access_logs(provider: Mapping[str, Any], api: str) -> bool:
 def _usage_plan(provider: Mapping[str, Any]) -> dict[str, Any]:
     """``provider.apiGateway.usagePlan`` (one plan or a list of named plans) → the loosest limits.
 
-    A usage plan only throttles requests that carry an API key, so callers attach its throttle
-    to ``private`` routes alone.
+    A usage plan only throttles requests that carry an API key; like the CloudFormation loader,
+    the throttle goes on every route of the API marked ``usage_plan: True`` so cost analyses can
+    tell it from a stage limit.
     """
     gateway = provider.get("apiGateway")
     plan = gateway.get("usagePlan") if isinstance(gateway, Mapping) else None
