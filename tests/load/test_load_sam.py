@@ -349,3 +349,37 @@ Resources:
     assert kinds == [("http", True), ("other", False)]
     assert "arn:aws:iam::aws:policy/AmazonSQSFullAccess" in function.managed_policies
     assert any("dynamodb:GetItem" in s.actions for s in function.statements)
+
+
+def test_large_templates_are_translated_in_parts_and_merged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fnguard.load import sam
+
+    monkeypatch.setattr(sam, "_CHUNK", 3)
+    functions = "".join(f"""
+  Fn{i}:
+    Type: AWS::Serverless::Function
+    Properties:
+      InlineCode: x
+      Handler: a.h
+      Runtime: python3.12
+      Events:
+        Get:
+          Type: Api
+          Properties: {{Path: /f{i}, Method: get}}
+        Upload:
+          Type: S3
+          Properties:
+            Bucket: !Ref Bucket
+            Events: s3:ObjectCreated:*
+            Filter: {{S3Key: {{Rules: [{{Name: prefix, Value: f{i}/}}]}}}}
+""" for i in range(7))
+    app = _load(tmp_path, SAM_HEADER + "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n" + functions)
+    assert len(app.functions) == 7
+    for i in range(7):
+        function = _fn(app, f"Fn{i}")
+        kinds = sorted((t.type, t.path) for t in function.triggers)
+        assert kinds == [("http", f"/f{i}"), ("s3", None)], kinds
+        s3 = next(t for t in function.triggers if t.type == "s3")
+        assert s3.config["rules"] == [{"prefix": f"f{i}/"}]
+    configurations = app.resources["Bucket"].properties["NotificationConfiguration"]["LambdaConfigurations"]
+    assert len(configurations) == 7

@@ -26,6 +26,7 @@ from fnguard.model import InputError
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 PLACEHOLDER_BUCKET = "fnguard-placeholder"
 _MAX_RETRIES = 4
+_CHUNK = 40
 
 
 @dataclass(frozen=True)
@@ -59,26 +60,20 @@ def expand(path: Path, document: Mapping[str, Any], parameters: Mapping[str, Any
     warnings: list[str] = []
     code_dirs = _swap_local_uris(template, path, warnings)
     refused: dict[str, Any] = {}
-    for _attempt in range(_MAX_RETRIES):
-        try:
-            translated = _translate(template, parameters, region)
-        except _Refused as exc:
-            ids = [lid for lid in exc.logical_ids if lid in template.get("Resources", {}) and lid not in refused]
-            warnings.append(f"{path}: SAM translator refused {', '.join(ids) or 'the template'}: {exc.message}")
-            if not ids:
-                break
-            for lid in ids:
-                refused[lid] = template["Resources"].pop(lid)
-            continue
-        except Exception as exc:  # noqa: BLE001 - the translator raises anything on odd input
-            warnings.append(f"{path}: SAM translator failed ({type(exc).__name__}: {_first_line(exc)})")
+    merged: dict[str, Any] | None = None
+    for part in _chunks(template):
+        translated = _translate_part(part, parameters, region, path, warnings, refused)
+        if translated is None:
+            merged = None
             break
-        resources = translated.setdefault("Resources", {})
+        merged = translated if merged is None else _merge(merged, translated)
+    if merged is not None:
+        resources = merged.setdefault("Resources", {})
         for lid, body in refused.items():
             resources[lid] = body
         if refused:
-            warnings[-1] += "; those resources are read as written"
-        return Expansion(translated, code_dirs, tuple(refused), tuple(warnings))
+            warnings.append(f"{path}: {', '.join(refused)} read as written, without SAM translation")
+        return Expansion(merged, code_dirs, tuple(refused), tuple(warnings))
     # Give up on translation: map the template as written.
     fallback = plain(document)
     _swap_local_uris(fallback, path, [])
@@ -88,6 +83,71 @@ def expand(path: Path, document: Mapping[str, Any], parameters: Mapping[str, Any
         if isinstance(body, dict) and str(body.get("Type", "")).startswith("AWS::Serverless::")
     )
     return Expansion(fallback, code_dirs, sam_ids, tuple(warnings))
+
+
+def _translate_part(
+    template: dict[str, Any],
+    parameters: Mapping[str, Any],
+    region: str,
+    path: Path,
+    warnings: list[str],
+    refused: dict[str, Any],
+) -> dict[str, Any] | None:
+    """Translate, setting aside the resources the translator refuses; ``None`` if it gives up."""
+    template = dict(template, Resources=dict(template.get("Resources", {})))
+    for lid in refused:
+        template["Resources"].pop(lid, None)
+    for _attempt in range(_MAX_RETRIES):
+        try:
+            return _translate(template, parameters, region)
+        except _Refused as exc:
+            ids = [lid for lid in exc.logical_ids if lid in template["Resources"]]
+            warnings.append(f"{path}: SAM translator refused {', '.join(ids) or 'the template'}: {exc.message}")
+            if not ids:
+                return None
+            for lid in ids:
+                refused[lid] = template["Resources"].pop(lid)
+        except Exception as exc:  # noqa: BLE001 - the translator raises anything on odd input
+            warnings.append(f"{path}: SAM translator failed ({type(exc).__name__}: {_first_line(exc)})")
+            return None
+    return None
+
+
+def _chunks(template: dict[str, Any]) -> list[dict[str, Any]]:
+    """The template split into parts of at most ``_CHUNK`` functions, each with every other resource.
+
+    The translator copies the whole API definition for every API event, so its time grows with
+    the square of the number of routes; translating a few dozen functions at a time and merging
+    keeps a 1,000-function template linear.
+    """
+    resources = template.get("Resources", {})
+    functions = [lid for lid, body in resources.items()
+                 if isinstance(body, dict) and body.get("Type") == "AWS::Serverless::Function"]
+    if len(functions) <= _CHUNK:
+        return [template]
+    parts = []
+    for start in range(0, len(functions), _CHUNK):
+        others = set(functions[:start]) | set(functions[start + _CHUNK:])
+        parts.append(dict(template, Resources={lid: body for lid, body in resources.items() if lid not in others}))
+    return parts
+
+
+def _merge(into: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
+    """Union of two translations: shared resources (the implicit API, a bucket) get both halves."""
+    resources = into.setdefault("Resources", {})
+    for lid, body in part.get("Resources", {}).items():
+        resources[lid] = _union(resources[lid], body) if lid in resources else body
+    return into
+
+
+def _union(left: Any, right: Any) -> Any:
+    if isinstance(left, dict) and isinstance(right, dict):
+        for key, value in right.items():
+            left[key] = _union(left[key], value) if key in left else value
+        return left
+    if isinstance(left, list) and isinstance(right, list):
+        return left + [item for item in right if item not in left]
+    return left
 
 
 class _Refused(Exception):
