@@ -389,3 +389,50 @@ def test_fg101_get_route_of_a_function_that_writes_is_high(tmp_path: Path) -> No
         """)
     found = run(tmp_path, files, perimeter.unauthenticated_routes)
     assert [(f.severity, "s3:PutObject" in f.message) for f in found] == [("high", True)]
+
+
+API_INTO_STREAM = """\
+Clicks:
+  Type: AWS::Kinesis::Stream
+  Properties: {{ShardCount: 1}}
+ApiRole:
+  Type: AWS::IAM::Role
+  Properties:
+    AssumeRolePolicyDocument: {{Statement: [{{Effect: Allow, Principal: {{Service: apigateway.amazonaws.com}}, Action: sts:AssumeRole}}]}}
+    Policies:
+      - PolicyName: put
+        PolicyDocument: {{Statement: [{{Effect: Allow, Action: kinesis:PutRecord, Resource: !GetAtt Clicks.Arn}}]}}
+Api:
+  Type: AWS::ApiGateway::RestApi
+  Properties: {{Name: clicks}}
+PutClick:
+  Type: AWS::ApiGateway::Method
+  Properties:
+    RestApiId: !Ref Api
+    ResourceId: !GetAtt Api.RootResourceId
+    HttpMethod: PUT
+    AuthorizationType: {auth}
+    Integration:
+      Type: AWS
+      IntegrationHttpMethod: POST
+      Credentials: !GetAtt ApiRole.Arn
+      Uri: !Sub "arn:aws:apigateway:${{AWS::Region}}:kinesis:action/PutRecord"
+"""
+
+
+@pytest.mark.parametrize("auth,expected", [("NONE", 1), ("AWS_IAM", 0)])
+@pytest.mark.parametrize("form", ["serverless", "sam"])
+def test_fg105_open_api_writing_into_the_trigger_stream(tmp_path: Path, form: str, auth: str, expected: int) -> None:
+    resources = API_INTO_STREAM.format(auth=auth)
+    if form == "serverless":
+        files = {"serverless.yml": SLS_HEAD + "functions:\n  reader:\n    handler: app.handler\n    events:\n"
+                 "      - stream: {type: kinesis, arn: !GetAtt Clicks.Arn}\n"
+                 "resources:\n  Resources:\n" + textwrap.indent(resources, "    ")}
+    else:
+        files = sam(resources + SAM_FN.replace("Properties: {Handler: app.handler, Runtime: python3.12, CodeUri: .}",
+                                               "Properties:\n    Handler: app.handler\n    Runtime: python3.12\n"
+                                               "    CodeUri: .\n    Events:\n      S: {Type: Kinesis, Properties: "
+                                               "{Stream: !GetAtt Clicks.Arn, StartingPosition: LATEST}}"))
+    found = run(tmp_path, files, perimeter.publicly_fed_triggers)
+    assert len(found) == expected
+    assert all("PutClick" in f.message and f.severity == "high" for f in found)

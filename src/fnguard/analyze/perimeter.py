@@ -35,8 +35,9 @@ define("FG103", "high", "Lambda function URL with AuthType NONE",
        "Set the function URL's AuthType to AWS_IAM, or put the function behind API Gateway with an authorizer.")
 define("FG104", "high", "Resource-based policy lets anyone (or any account) invoke the function without a source condition",
        "Give the permission a SourceArn (and SourceAccount) or name a specific principal.")
-define("FG105", "high", "Function triggered by a bucket, topic or queue whose policy lets anyone (or another account) write to it",
-       "Restrict the resource policy's Principal to your account or add an aws:SourceArn / aws:SourceAccount condition.")
+define("FG105", "high", "Function triggered by a bucket, topic, queue or stream that anyone (or another account) can write to",
+       "Restrict the resource policy's Principal to your account or add an aws:SourceArn / aws:SourceAccount "
+       "condition; put an authorizer on API routes that write into it.")
 define("FG106", "medium", "CORS allows any origin together with credentials",
        "List the allowed origins explicitly when credentials are allowed, or stop allowing credentials.")
 define("FG107", "low", "Public REST route without request validation",
@@ -513,6 +514,22 @@ POLICY_KINDS: tuple[PolicyKind, ...] = (
     PolicyKind("AWS::SNS::TopicPolicy", "Topics", "sns", ("sns:Publish",)),
     PolicyKind("AWS::SQS::QueuePolicy", "Queues", "sqs", ("sqs:SendMessage",)),
 )
+@dataclass(frozen=True)
+class ServiceIntegration:
+    """An API Gateway (REST) service integration that writes into a trigger's source without a Lambda."""
+
+    trigger_type: str
+    uri_marker: str
+    actions: tuple[str, ...]
+
+
+SERVICE_INTEGRATIONS: tuple[ServiceIntegration, ...] = (
+    ServiceIntegration("kinesis", ":kinesis:", ("kinesis:PutRecord", "kinesis:PutRecords")),
+    ServiceIntegration("sqs", ":sqs:", ("sqs:SendMessage",)),
+    ServiceIntegration("sns", ":sns:", ("sns:Publish",)),
+    ServiceIntegration("s3", ":s3:", ("s3:PutObject",)),
+    ServiceIntegration("dynamodb", ":dynamodb:", ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem")),
+)
 # Canned ACLs that let anyone write (S3 only honours them when ACLs are enabled).
 PUBLIC_WRITE_ACLS = frozenset({"PublicReadWrite"})
 
@@ -534,6 +551,18 @@ def publicly_fed_triggers(app: App, context: ScanContext) -> Iterator[Finding]:
     """If anyone can put an object, publish or send, anyone controls the function's input."""
     for function in app.functions:
         for trigger in function.triggers:
+            if trigger.type in ("kinesis", "dynamodb"):
+                source = trigger_resource(app, trigger)
+                if source is None:
+                    continue
+                feeders = [(trigger.type, source)] + [  # a table that streams its changes into this stream
+                    ("dynamodb", table) for table in app.resources.values() if table.type == "AWS::DynamoDB::Table"
+                    and points_at((table.properties.get("KinesisStreamSpecification") or {}).get("StreamArn"), source)]
+                for kind_name, feeder in feeders:
+                    for method, actions in _open_service_integrations(app, kind_name, feeder):
+                        yield _api_feeds_finding(app, function, feeder, method, actions,
+                                                 via=source if feeder is not source else None)
+                continue
             kind = next((k for k in POLICY_KINDS if k.trigger_type == trigger.type), None)
             source = trigger_resource(app, trigger) if kind else None
             if kind is None or source is None:
@@ -551,6 +580,8 @@ def publicly_fed_triggers(app: App, context: ScanContext) -> Iterator[Finding]:
                     details={"subject": f"{source.logical_id}:{policy.logical_id}", "actions": actions,
                              "scope": scope},
                 )
+            for method, actions in _open_service_integrations(app, kind.trigger_type, source):
+                yield _api_feeds_finding(app, function, source, method, actions)
             if kind.trigger_type == "s3" and source.properties.get("AccessControl") in PUBLIC_WRITE_ACLS:
                 yield finding(
                     "FG105",
@@ -561,6 +592,76 @@ def publicly_fed_triggers(app: App, context: ScanContext) -> Iterator[Finding]:
                                 "PublicAccessBlockConfiguration with all four flags true.",
                     details={"subject": f"{source.logical_id}:acl", "scope": "public"},
                 )
+
+
+def _api_feeds_finding(app: App, function: Function, source: Resource, method: Resource,
+                       actions: list[str], via: Resource | None = None) -> Finding:
+    verb = str(method.properties.get("HttpMethod", "ANY")).upper()
+    path = f"{via.logical_id}, which {source.logical_id} feeds" if via is not None else source.logical_id
+    return finding(
+        "FG105",
+        f"{function.name} is triggered by {path}, and the API method {method.logical_id} ({verb}, "
+        f"AuthorizationType NONE) writes into it ({', '.join(actions)}): anyone on the internet controls this "
+        "function's input without ever calling it directly.",
+        function=function.name, location=located(method, method.properties, "AuthorizationType"),
+        remediation=(f"In {method.logical_id} set `AuthorizationType: AWS_IAM` (or COGNITO_USER_POOLS with an "
+                     "AuthorizerId), or at least `ApiKeyRequired: true` with a usage plan and throttling."),
+        details={"subject": f"{source.logical_id}:{method.logical_id}", "actions": actions, "scope": "public-api"},
+    )
+
+
+def _private_api(app: App, method: Resource) -> bool:
+    api = app.resources.get(ref_target(method.properties.get("RestApiId")) or "")
+    types = (api.properties.get("EndpointConfiguration") or {}) if api is not None else {}
+    return isinstance(types, Mapping) and "PRIVATE" in [str(t).upper() for t in as_list(types.get("Types"))]
+
+
+def _open_service_integrations(app: App, trigger_type: str, source: Resource,
+                               ) -> Iterator[tuple[Resource, list[str]]]:
+    """Unauthenticated REST methods whose AWS integration writes into ``source`` (directly or via its role)."""
+    import json
+
+    integration_kind = next((i for i in SERVICE_INTEGRATIONS if i.trigger_type == trigger_type), None)
+    if integration_kind is None:
+        return
+    for method in app.resources.values():
+        if method.type != "AWS::ApiGateway::Method":
+            continue
+        props = method.properties
+        if str(props.get("AuthorizationType", "NONE")).upper() != "NONE" or str(props.get("ApiKeyRequired")).lower() == "true":
+            continue
+        integration = props.get("Integration")
+        if not isinstance(integration, Mapping) or str(integration.get("Type", "")).upper() != "AWS":
+            continue
+        uri = json.dumps(integration.get("Uri"), default=str)
+        if integration_kind.uri_marker not in uri or _private_api(app, method):
+            continue
+        text = json.dumps(integration, default=str)
+        named = any(name in text for name in resource_names(source))
+        actions = _role_grants(app, integration.get("Credentials"), integration_kind.actions, source)
+        if named or actions:
+            yield method, actions or list(integration_kind.actions[:1])
+
+
+def _role_grants(app: App, role_ref: Any, wanted: tuple[str, ...], source: Resource) -> list[str]:
+    """Actions of ``wanted`` the integration's role may perform on ``source`` (or on every resource)."""
+    role = app.resources.get(ref_target(role_ref) or "")
+    if role is None:
+        return []
+    granted: list[str] = []
+    documents = [p.get("PolicyDocument") for p in as_list(role.properties.get("Policies")) if isinstance(p, Mapping)]
+    documents += [r.properties.get("PolicyDocument") for r in app.resources.values()
+                  if r.type in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
+                  and any(ref_target(x) == role.logical_id for x in as_list(r.properties.get("Roles")))]
+    for document in documents:
+        for statement in statements_of(document):
+            if str(statement.get("Effect", "Allow")) != "Allow":
+                continue
+            resources = as_list(statement.get("Resource"))
+            if any(r == "*" or points_at(r, source) or (isinstance(r, str) and any(
+                    n in r for n in resource_names(source))) for r in resources):
+                granted += [a for a in action_matches(as_list(statement.get("Action")), wanted) if a not in granted]
+    return granted
 
 
 def _open_statements(app: App, kind: PolicyKind, source: Resource,
