@@ -170,7 +170,7 @@ def test_dvsa_needs_match_the_ground_truth(dvsa: App) -> None:
         assert set(needs.actions) == actions, name
     invoke = function_needs(dvsa, dvsa.function("CronJobUpdateFunction"))  # type: ignore[arg-type]
     lam = next(n for n in invoke.needs if n.action == "lambda:InvokeFunction")
-    assert lam.resources[0].endswith(":function:DVSA-CREATE-RECEIPT")
+    assert lam.resources[0].endswith(":function:${CreateReceiptFunction}")  # FunctionName DVSA-CREATE-RECEIPT
 
 
 def test_dvsa_findings_match_the_ground_truth(dvsa: App) -> None:

@@ -27,7 +27,7 @@ from fnguard.code.boto3_calls import (
     find_calls,
 )
 from fnguard.iam import boto3_map, catalog, policy
-from fnguard.model import App, Function, Statement
+from fnguard.model import App, Function, Resource, Statement
 
 POLICY_VERSION = "2012-10-17"
 CACHE_KEY = "fnguard.iam.needs"
@@ -143,9 +143,30 @@ class _Target:
     logical: str | None = None
 
 
+def _all_resources(app: App) -> dict[str, Resource]:
+    """The template's resources, functions included (loaders keep those in ``app.functions``)."""
+    out = {
+        f.name: Resource(f.name, "AWS::Lambda::Function",
+                         {"FunctionName": (f.properties or {}).get("FunctionName")})
+        for f in app.functions
+    }
+    out.update(app.resources)
+    return out
+
+
+def _resource(app: App, logical: str) -> Resource | None:
+    found = app.resources.get(logical)
+    if found is not None:
+        return found
+    function = app.function(logical)
+    if function is None:
+        return None
+    return Resource(logical, "AWS::Lambda::Function", {"FunctionName": (function.properties or {}).get("FunctionName")})
+
+
 def _by_physical_name(app: App) -> dict[str, str]:
     names = {}
-    for logical, resource in app.resources.items():
+    for logical, resource in _all_resources(app).items():
         for prop in NAME_PROPERTIES:
             value = resource.properties.get(prop) if isinstance(resource.properties, Mapping) else None
             if isinstance(value, str):
@@ -158,7 +179,7 @@ def _target(value: Any, function: Function, app: App) -> _Target | None:
         sources = {t.source for t in function.triggers if t.type == "s3" and t.source}
         if len(sources) == 1:
             source = sources.pop()
-            return _logical_target(source, app) if source in app.resources else _target_of_template_value(source, app)
+            return _logical_target(source, app) if _resource(app, source) else _target_of_template_value(source, app)
         return None
     if isinstance(value, Env):
         raw = function.environment.get(value.name)
@@ -176,7 +197,7 @@ def _target(value: Any, function: Function, app: App) -> _Target | None:
 
 
 def _logical_target(logical: str, app: App) -> _Target:
-    resource = app.resources.get(logical)
+    resource = _resource(app, logical)
     kind = REF_RETURNS.get(resource.type, "name") if resource else "name"
     if kind in ("url", "id"):
         return _Target(f"${{{logical}.Arn}}", "arn", logical)
@@ -187,7 +208,7 @@ def _target_of_template_value(raw: Any, app: App) -> _Target | None:
     if isinstance(raw, Mapping) and len(raw) == 1:
         (key, arg), = raw.items()
         if key == "Ref" and isinstance(arg, str) and not arg.startswith("AWS::"):
-            if arg in app.resources:
+            if _resource(app, arg) is not None:
                 return _logical_target(arg, app)
             return _Target(f"${{{arg}}}", "name", None)  # a parameter holding a name
         if key == "Fn::GetAtt":
@@ -308,46 +329,72 @@ def _compute_needs(app: App, function: Function, cache: dict[str, Any] | None) -
 
 
 # -- comparing template forms -------------------------------------------------------------------
-_GETATT_ARN = re.compile(r"\$\{([A-Za-z0-9]+)\.Arn\}")
-_REF = re.compile(r"\$\{([A-Za-z0-9]+)\}")
+
+
+_IAM_PREFIX_OF_TYPE = {
+    "table": "dynamodb", "bucket": "s3", "function": "lambda", "stream": "kinesis", "parameter": "ssm",
+    "event-bus": "events", "log-group": "logs", "queue": "sqs", "topic": "sns", "Secret": "secretsmanager",
+    "stateMachine": "states", "key": "kms", "userpool": "cognito-idp",
+}
+_NAME_ATTRIBUTES = ("Name", "TopicName", "QueueName", "StreamName", "TableName", "BucketName", "FunctionName")
+_ANY_REF = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.([A-Za-z]+))?\}")
+
+
+def _physical_name(logical: str, app: App) -> str:
+    """The resource's literal name when the template gives one, else a stable token for it."""
+    resource = _resource(app, logical)
+    if resource is not None and isinstance(resource.properties, Mapping):
+        for prop in NAME_PROPERTIES:
+            value = resource.properties.get(prop)
+            if isinstance(value, str) and "${" not in value:
+                return value
+            if isinstance(value, Mapping) and isinstance(value.get("Fn::Sub"), str):
+                return str(value["Fn::Sub"])  # ${DomainName}-email-bucket: as the grants spell it
+    return f"${{{logical}.Name}}"
+
+
+def _arn_of(logical: str, app: App) -> str | None:
+    resource = _resource(app, logical)
+    types = CFN_IAM_TYPES.get(resource.type, ()) if resource is not None else ()
+    prefix = _IAM_PREFIX_OF_TYPE.get(types[0]) if types else None
+    fmt = catalog.arn_format(prefix, types[0]) if prefix else None
+    if not fmt:
+        return None
+    for pseudo, cfn in _PSEUDO.items():
+        fmt = fmt.replace(pseudo, cfn)
+    holders = _PLACEHOLDER.findall(fmt)
+    if not holders:
+        return None
+    out = fmt.replace("${" + holders[0] + "}", _physical_name(logical, app), 1)
+    for rest in holders[1:]:
+        out = out.replace("${" + rest + "}", "*", 1)
+    return out
 
 
 def canonical(resource: str, app: App) -> str:
     """One spelling for the ways a template names its own resource, so that policies compare.
 
     ``${OrdersTable.Arn}``, ``arn:...:table/${OrdersTable}`` and the loader's resolved
-    ``arn:aws:dynamodb:us-east-1:123456789012:table/DVSA-ORDERS-DB`` all name one table: ARNs
-    are rebuilt from the catalogue's format and references replaced by the physical name when the
-    template gives one literally.
+    ``arn:aws:dynamodb:us-east-1:123456789012:table/DVSA-ORDERS-DB`` all name one table; so do
+    ``${Topic}`` (Ref gives its ARN) and ``arn:...:${Topic.TopicName}``. ARNs are rebuilt from
+    the catalogue's format, names are the literal physical name when the template gives one.
     """
 
-    def arn_of(match: re.Match[str]) -> str:
-        logical = match.group(1)
-        resource_ = app.resources.get(logical)
-        if resource_ is None or REF_RETURNS.get(resource_.type) != "name":
+    def replace(match: re.Match[str]) -> str:
+        logical, attribute = match.group(1), match.group(2)
+        resource_ = _resource(app, logical)
+        if resource_ is None:
             return match.group(0)
-        types = CFN_IAM_TYPES.get(resource_.type, ())
-        prefix = {"table": "dynamodb", "bucket": "s3", "function": "lambda", "stream": "kinesis",
-                  "parameter": "ssm", "event-bus": "events", "log-group": "logs"}.get(types[0] if types else "")
-        fmt = catalog.arn_format(prefix, types[0]) if prefix else None
-        if not fmt:
-            return match.group(0)
-        for pseudo, cfn in _PSEUDO.items():
-            fmt = fmt.replace(pseudo, cfn)
-        holder = _PLACEHOLDER.findall(fmt)
-        return fmt.replace("${" + holder[0] + "}", "${" + logical + "}", 1) if holder else match.group(0)
-
-    def name_of(match: re.Match[str]) -> str:
-        resource_ = app.resources.get(match.group(1))
-        if resource_ is not None and isinstance(resource_.properties, Mapping):
-            for prop in NAME_PROPERTIES:
-                value = resource_.properties.get(prop)
-                if isinstance(value, str) and "${" not in value:
-                    return value
+        returns = REF_RETURNS.get(resource_.type, "name")
+        if attribute == "Arn" or (attribute is None and returns == "arn"):
+            return _arn_of(logical, app) or match.group(0)
+        if attribute in _NAME_ATTRIBUTES or (attribute is None and returns == "name"):
+            return _physical_name(logical, app)
         return match.group(0)
 
-    text = _GETATT_ARN.sub(arn_of, resource)
-    text = _REF.sub(name_of, text)
+    text = _ANY_REF.sub(replace, resource)
+    # SSM parameter ARNs: names with a leading "/" are written "parameter${Name}", others "parameter/name".
+    text = re.sub(r":parameter(?!/)", ":parameter/", text).replace(":parameter//", ":parameter/")
     for pseudo, concrete in (("${AWS::Partition}", "aws"), ("${AWS::Region}", app.region),
                              ("${AWS::AccountId}", "123456789012")):
         text = text.replace(pseudo, concrete)
