@@ -181,9 +181,13 @@ class CodeIndex:
     # -- files -----------------------------------------------------------------------------
     def module_at(self, path: str | Path) -> ParsedModule | None:
         """The parsed module of a file under (or, for lone files, outside) the root."""
+        raw = str(path)
+        if raw in self._by_path:
+            return self._by_path[raw]
         resolved = Path(path).resolve()
         key = str(resolved)
         if key in self._by_path:
+            self._by_path[raw] = self._by_path[key]
             return self._by_path[key]
         parsed: ParsedModule | None = None
         try:
@@ -192,6 +196,7 @@ class CodeIndex:
         except (SyntaxError, ValueError, OSError) as exc:
             self.errors[key] = f"{type(exc).__name__}: {exc}"
         self._by_path[key] = parsed
+        self._by_path[raw] = parsed
         return parsed
 
     def module_named(self, dotted: str, near: ParsedModule | None = None) -> ParsedModule | None:
@@ -231,7 +236,9 @@ class CodeIndex:
 
     @property
     def parsed(self) -> Iterable[ParsedModule]:
-        return (m for m in self._by_path.values() if m is not None)
+        """Each parsed module once (the cache also keys them by unresolved path)."""
+        unique = {id(m): m for m in self._by_path.values() if m is not None}
+        return list(unique.values())
 
     # -- names -----------------------------------------------------------------------------
     def qualified_name(self, module: ParsedModule, expr: ast.expr) -> str | None:

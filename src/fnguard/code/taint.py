@@ -30,6 +30,8 @@ MAX_TAINTS = 6
 """Distinct taints kept per value: enough to report each source once, bounded for speed."""
 MAX_FLOW = 24
 """Steps kept per flow (the first ones and the last ones)."""
+MAX_DEPTH = 40
+"""Nested summary computations before a callee is treated as taint-in, taint-out (stack safety)."""
 
 _URL_WITH_HOST = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#{}%]+[/?#]")
 _STRING_KEYS_RE = re.compile(r"\[['\"]([^'\"]+)['\"]\]$|\.(\w+)$")
@@ -56,7 +58,8 @@ class Taint:
     label: str
     """``param`` (a parameter placeholder) or ``framework`` (a framework request object)."""
     param: int | None = None
-    flow: tuple[Step, ...] = ()
+    flow: tuple[Step, ...] = field(default=(), compare=False)
+    """How the value got here. Not part of identity: one flow per distinct taint is enough."""
     cleared: frozenset[str] = frozenset()
     """Kinds of sink this value has been made safe for."""
     shape: str = "obj"
@@ -144,20 +147,29 @@ def _join_flow(*parts: tuple[Step, ...]) -> tuple[Step, ...]:
     return tuple(flow)
 
 
+def _evolve(taint: Taint, **changes: object) -> Taint:
+    """``dataclasses.replace`` without its per-call validation: this is the analysis' inner loop."""
+    state = dict(taint.__dict__)
+    state.update(changes)
+    new = object.__new__(Taint)
+    object.__setattr__(new, "__dict__", state)
+    return new
+
+
 def _map(taints: Taints, **changes: object) -> Taints:
-    return frozenset(replace(t, **changes) for t in taints) if taints else EMPTY  # type: ignore[arg-type]
+    return frozenset(_evolve(t, **changes) for t in taints) if taints else EMPTY
 
 
 def _closed(taints: Taints, shape: str | None = None) -> Taints:
     if not taints:
         return EMPTY
-    return frozenset(replace(t, open=False, shape=shape or t.shape) for t in taints)
+    return frozenset(_evolve(t, open=False, shape=shape or t.shape) for t in taints)
 
 
 def _clear(taints: Taints, kinds: frozenset[str]) -> Taints:
     if not taints or not kinds:
         return taints
-    return frozenset(replace(t, cleared=t.cleared | kinds, open=False) for t in taints)
+    return frozenset(_evolve(t, cleared=t.cleared | kinds, open=False) for t in taints)
 
 
 def _host_complete(prefix: str) -> bool:
@@ -249,6 +261,9 @@ class TaintEngine:
             return cached
         if info.key in self._in_progress:
             return Summary()
+        if len(self._in_progress) >= MAX_DEPTH:
+            return Summary(returns=frozenset(Taint(origin="", label="param", param=i, open=False)
+                                             for i in range(len(info.params))))
         module = self.index.module_at(info.path) if info.path else self._module_of(info)
         if module is None:
             return Summary()
@@ -393,7 +408,7 @@ class _Walker:
         self.block(self.info.node.body)
         unique: dict[tuple[object, ...], SinkHit] = {}
         for hit in self.hits:
-            key = (hit.sink.kind, hit.line, hit.taint.param, hit.taint.origin, hit.taint.label)
+            key = (hit.sink.kind, hit.file, hit.line, hit.taint.param, hit.taint.origin, hit.taint.label)
             if key not in unique or len(hit.taint.flow) < len(unique[key].taint.flow):
                 unique[key] = hit
         return Summary(
@@ -525,10 +540,8 @@ class _Walker:
     def bind(self, target: ast.expr, value: Taints, value_node: ast.expr | None, line: int,
              weak: bool = False) -> None:
         if value:
-            value = frozenset(
-                replace(t, flow=_join_flow(t.flow, (Step(self.file, line, f"{_short(target, 40)} = "
-                                                          f"{_short(value_node) if value_node else '...'}"),)))
-                for t in value)
+            step = (Step(self.file, line, f"assigned to {_dotted(target) or type(target).__name__.lower()}"),)
+            value = frozenset(_evolve(t, flow=_join_flow(t.flow, step)) for t in value)
         if isinstance(target, ast.Name):
             name = target.id
             self.env[name] = _cap(value | self.env.get(name, EMPTY)) if weak else value
@@ -717,7 +730,7 @@ class _Walker:
         if not base:
             return EMPTY
         shape = "str" if node.attr in src.STRING_FIELDS else None
-        return frozenset(replace(t, origin=t.origin + f".{node.attr}" if t.open else t.origin,
+        return frozenset(_evolve(t, origin=t.origin + f".{node.attr}" if t.open else t.origin,
                                  shape=shape or t.shape) for t in base)
 
     def subscript(self, node: ast.Subscript) -> Taints:
@@ -748,9 +761,9 @@ class _Walker:
             if taint.open:
                 piece = f"[{key!r}]" if key is not None else (
                     f"[{_short(key_node, 20)}]" if key_node is not None else "[...]")
-                result.add(replace(taint, origin=taint.origin + piece, shape=shape))
+                result.add(_evolve(taint, origin=taint.origin + piece, shape=shape))
             else:
-                result.add(replace(taint, shape=shape))
+                result.add(_evolve(taint, shape=shape))
         return frozenset(result)
 
     def joined(self, node: ast.JoinedStr) -> Taints:
@@ -920,7 +933,7 @@ class _Walker:
             return EMPTY
         if method in san.STORE_READ_METHODS:
             step = (Step(self.file, node.lineno, f"read back from the store: {_short(node.func, 40)}()"),)
-            return frozenset(replace(t, stored=True, open=False, shape="obj", flow=_join_flow(t.flow, step))
+            return frozenset(_evolve(t, stored=True, open=False, shape="obj", flow=_join_flow(t.flow, step))
                              for t in everything)
         if qualified in san.ARGUMENT_PROPAGATION:
             chosen: set[Taint] = set()
