@@ -445,3 +445,16 @@ def test_partial_batch_on_a_fifo_queue_returns_everything_after_the_first_offend
     result = partial()(lambda e, c: seen.append([r["messageId"] for r in e["Records"]]))(event, CONTEXT)
     assert seen == [["m0"]]  # m2 and m3 must not overtake m1
     assert [f["itemIdentifier"] for f in result["batchItemFailures"]] == ["m1", "m2", "m3"]
+
+
+def test_handler_attributes_do_not_shadow_the_guard(event_lines: Any) -> None:
+    def handler(event: Any, context: Any) -> str:
+        return "ran"
+
+    handler.config = "the app's own"  # type: ignore[attr-defined]
+    handler.stages = ["the app's own"]  # type: ignore[attr-defined]
+    guarded = protect(mode="block", engine=ScriptedEngine())(handler)
+    assert guarded.__wrapped__ is handler
+    assert guarded({"q": "fine"}, CONTEXT) == "ran"
+    with pytest.raises(Blocked):
+        guarded({"q": "EVIL"}, CONTEXT)

@@ -276,7 +276,8 @@ class Guard:
             except Exception as exc:  # noqa: BLE001
                 self.setup_error = exc
                 self.stages = []
-        functools.update_wrapper(self, handler)  # type: ignore[arg-type]
+        # Name, doc and __wrapped__ only: merging the handler's __dict__ could shadow our state.
+        functools.update_wrapper(self, handler, updated=())  # type: ignore[arg-type]
         self.__fnguard__ = True
 
     def function_name(self, inv: Invocation | None = None) -> str | None:
