@@ -41,7 +41,7 @@ _EMBEDDED = re.compile(r"ro0ab|aced0005|kztaa|cs7qa|gasv|gaij|gajj|gasl|aaeaaad"
 # Words that are attacks even in an otherwise plain value (gadget classes, recon commands).
 _HIDDEN = re.compile(
     r"transformer|factory|closure|templatesimpl|rowsetimpl|processbuilder|runtime|java\.|"
-    r"netstat|whoami|ifconfig|ipconfig|systeminfo|tasklist|__|prototype"
+    r"netstat|whoami|ifconfig|ipconfig|systeminfo|tasklist|__|prototype|0x2e|0x2f|0x5c|convert\.|etc.{0,6}passwd"
 )
 
 

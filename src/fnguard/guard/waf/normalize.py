@@ -23,6 +23,9 @@ _OVERLONG3 = re.compile(rb"\xe0[\x80-\x9f][\x80-\xbf]")
 _JS_ESCAPE = re.compile(r"\\(?:u\{([0-9a-fA-F]{1,6})\}|u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2}))")
 _SQL_COMMENT = re.compile(r"/\*.{0,2000}?\*/", re.S)
 _SPACES = re.compile(r"\s+")
+_LOOSE = {"tab": "\t", "newline": "\n", "colon": ":", "lpar": "(", "rpar": ")", "lt": "<", "gt": ">",
+          "quot": '"', "apos": "'", "sol": "/", "bsol": "\\", "period": ".", "excl": "!", "grave": "`"}
+_LOOSE_ENTITIES = re.compile(r"&(tab|newline|colon|lpar|rpar|lt|gt|quot|apos|sol|bsol|period|excl|grave);", re.I)
 
 
 def _overlong2(match: re.Match[bytes]) -> bytes:
@@ -72,7 +75,10 @@ def html_decode(text: str) -> str:
     """Undo HTML character references, named and numeric (``&#x3c;``, ``&lt``, ``&colon;``)."""
     if "&" not in text:
         return text
-    return html.unescape(text)
+    text = html.unescape(text)
+    if "&" in text and ";" in text:  # browsers are case-sensitive, filters that fold case are not
+        text = _LOOSE_ENTITIES.sub(lambda m: _LOOSE[m.group(1).lower()], text)
+    return text
 
 
 def decode(text: str, rounds: int = DECODE_ROUNDS) -> str:

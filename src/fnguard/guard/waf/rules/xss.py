@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from fnguard.guard.waf.forms import Forms
-from fnguard.guard.waf.rules.base import ClassRules, Rule, rx
+from fnguard.guard.waf.rules.base import Check, ClassRules, Rule, rx
 
 _EVENT = r"on(?:[a-z]{3,40})"
 _SCRIPT_URL = re.compile(r"(?:j[\s\x00-\x1f]*a[\s\x00-\x1f]*v[\s\x00-\x1f]*a|v[\s\x00-\x1f]*b|l[\s\x00-\x1f]*i[\s\x00-\x1f]*v[\s\x00-\x1f]*e)[\s\x00-\x1f]*s[\s\x00-\x1f]*c[\s\x00-\x1f]*r[\s\x00-\x1f]*i[\s\x00-\x1f]*p[\s\x00-\x1f]*t[\s\x00-\x1f]*:")
@@ -27,6 +27,38 @@ def _script_url(forms: Forms) -> str | None:
     return None
 
 
+# Tags that carry script, load resources or change parsing: markup no text field needs.
+_ACTIVE_TAGS = (
+    "html|head|body|style|math|svg|iframe|frame|frameset|meta|link|base|form|object|embed|applet|xml|"
+    "template|set|animate|animatetransform|animatemotion|handler|listener|xss|marquee|video|audio|"
+    "isindex|layer|ilayer|bgsound|keygen|plaintext|xmp|listing|noscript|noembed|noframes|title|"
+    "foreignobject|portal|script|x|v:[a-z]+|svg:[a-z]+|xsl:[a-z]+|html:[a-z]+|xml:[a-z]+|image|details|"
+    "dialog|textarea|button|input|select|option|source|track|canvas|picture|slot|feimage|use|textpath"
+)
+_TAGS = (
+    "div|span|a|img|table|td|tr|th|"
+    "h[1-6]|p|b|i|u|s|br|hr|ul|ol|li|pre|code|font|center|blink|"
+    "ilayer|plaintext|xmp|listing|noscript|noembed|noframes|title|textpath|foreignobject|use|feimage|"
+    "picture|canvas|dialog|menu|menuitem|command|output|label|fieldset|legend|nav|section|article|"
+    "header|footer|aside|main|figure|figcaption|q|blockquote|cite|abbr|acronym|address|dfn|kbd|samp|"
+    "var|sub|sup|small|big|tt|strike|del|ins|mark|ruby|rt|rp|bdi|bdo|wbr|area|map|param|slot|portal|"
+    "script|x|v:[a-z]+|svg:[a-z]+|xsl:[a-z]+|html:[a-z]+|xml:[a-z]+"
+)
+_ACTIVE_TAG = re.compile(rf"<\s*/?\s*(?:{_ACTIVE_TAGS})(?=[\s/>]|$)")
+_TAG = re.compile(rf"<\s*/?\s*(?:{_ACTIVE_TAGS}|{_TAGS})(?=[\s/>]|$)")
+
+
+def _tag_check(pattern: re.Pattern[str]) -> Check:
+    def check(forms: Forms) -> str | None:
+        """Markup in a value meant to be text; XML documents (prolog first) are left alone."""
+        text = forms.get("text")
+        if "<" not in text or text.lstrip().startswith("<?xml"):
+            return None
+        found = pattern.search(text)
+        return None if found is None else text[found.start(): found.end() + 40]
+    return check
+
+
 RULES = ClassRules(
     "xss",
     None,
@@ -45,14 +77,24 @@ RULES = ClassRules(
              pattern=rx(r"<[a-z][^>]{0,300}?\b(?:src|href|data|action|formaction|xlink:href|background|dynsrc|lowsrc|poster|srcdoc|code|codebase|value|to|from|values)\s*=\s*[\"'`]?\s*(?:data:\s*(?:text/html|image/svg|application/(?:x-)?(?:javascript|xhtml)|text/javascript)|&#|[\"']?\s*#|javascript|vbscript)|<[a-z][^>]{0,300}?\bsrcdoc\s*="),
              forms=("text",), needs=('<',)),
         Rule("FGW-XSS-106", "xss", "high", 1, "CSS expression(), behaviour or binding",
-             pattern=rx(r"expression\s*\(|-moz-binding\s*:|behavior\s*:\s*url|@import\s*[\"'(]|url\s*\(\s*[\"']?\s*(?:javascript|vbscript|data):"),
+             pattern=rx(r"expression\s*\(|-moz-binding\s*:|behavior\s*:\s*url|@import\s*[\"'(]|url\s*\(\s*[\"']?\s*(?:javascript|vbscript|data:)"),
              forms=("text",), needs=('expression', '-moz-binding', 'behavior', '@import', 'url')),
         Rule("FGW-XSS-107", "xss", "high", 1, "JavaScript sink call (alert/prompt/confirm, document.cookie) in markup or script context",
              pattern=rx(r"(?:^|[\s;(\"'`>=}+-])(?:alert|prompt|confirm)\s*(?:\(|`|&#40|\.call|\.apply)|(?<![/\w-])document\s*\.\s*(?:cookie|domain|write(?:ln)?\s*\(|location)|string\s*\.\s*fromcharcode\s*\(|window\s*\[\s*[\"'`]|top\s*\[\s*[\"'`]|\bself\s*\[\s*[\"'`]"),
              forms=("text",), needs=('alert', 'prompt', 'confirm', 'document', 'fromcharcode', 'window', 'top', 'self')),
+        Rule("FGW-XSS-109", "xss", "high", 1, "active HTML tag (style, svg, math, meta, form, body...) outside an XML document",
+             check=_tag_check(_ACTIVE_TAG)),
+        Rule("FGW-XSS-112", "xss", "medium", 2, "any HTML markup tag outside an XML document",
+             check=_tag_check(_TAG)),
+        Rule("FGW-XSS-110", "xss", "high", 1, "angle bracket hidden behind a numeric entity, JS escape or UTF-7",
+             pattern=rx(r"&#0*60\b|&#0*60;|&#x0*3c|\\u003c|\\x3c|\+adw-|%2badw-"), forms=("raw",),
+             needs=("&#", "\\u003c", "\\x3c", "adw-")),
+        Rule("FGW-XSS-111", "xss", "high", 1, "script function referenced as a value (a=alert, find(alert), ${eval}, .call`...`)",
+             pattern=rx(r"(?:[(,=\[{]\s*|\$\{\s*)(?:alert|prompt|confirm|eval|print)\b(?!\s*[(\w])|\.call\s*`|\.apply\.call\b|\bnavigation\.navigate\b|\blocation(?:\.href)?\s*=\s*[\"'`](?:https?:|javascript:|//)|<\?(?:import|xml-stylesheet)\b|\bbinding\s*:\s*url"),
+             forms=("text",), needs=("alert", "prompt", "confirm", "eval", "print", ".call", "navigation", "location", "<?", "binding")),
         Rule("FGW-XSS-108", "xss", "high", 1, "unclosed or malformed tag opening with an event handler",
              pattern=rx(rf"<[a-z0-9]{{1,20}}[\s/\x00-\x1f][^<]{{0,200}}?{_EVENT}[\s\x00-\x1f]*=|<[a-z0-9:]{{1,20}}[^<>]{{0,200}}?/{_EVENT}="),
              forms=("text",), needs=('<',)),
     ),
-    needs=('<', 'script', 'javascript', 'vbscript', 'livescript', 'expression(', 'expression (', '-moz-binding', '@import', 'alert', 'prompt', 'confirm', 'document.', 'fromcharcode', 'srcdoc', 'behavior', 'window[', 'top[', 'self[', '" on', "' on", '"on', "'on", '`on', '/on', ' on'),
+    needs=('<', '&#', '\\u003c', '\\x3c', 'adw-', 'eval', 'print', '.call', 'navigation', 'location', 'binding', 'url(', 'script', 'javascript', 'vbscript', 'livescript', 'expression(', 'expression (', '-moz-binding', '@import', 'alert', 'prompt', 'confirm', 'document.', 'fromcharcode', 'srcdoc', 'behavior', 'window[', 'top[', 'self[', '" on', "' on", '"on', "'on", '`on', '/on', ' on'),
 )
