@@ -383,3 +383,101 @@ def test_large_templates_are_translated_in_parts_and_merged(tmp_path: Path, monk
         assert s3.config["rules"] == [{"prefix": f"f{i}/"}]
     configurations = app.resources["Bucket"].properties["NotificationConfiguration"]["LambdaConfigurations"]
     assert len(configurations) == 7
+
+
+EVENTS = SAM_HEADER + """Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      StreamSpecification: {StreamViewType: NEW_IMAGE}
+  Stream:
+    Type: AWS::Kinesis::Stream
+    Properties: {ShardCount: 1}
+  Topic:
+    Type: AWS::SNS::Topic
+  TopicPolicy:
+    Type: AWS::SNS::TopicPolicy
+    Properties:
+      Topics: [!Ref Topic]
+      PolicyDocument:
+        Statement:
+          - {Effect: Allow, Principal: {AWS: "*"}, Action: sns:Publish, Resource: !Ref Topic}
+  Pool:
+    Type: AWS::Cognito::UserPool
+  Logs:
+    Type: AWS::Logs::LogGroup
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      InlineCode: x
+      Handler: a.h
+      Runtime: python3.12
+      EventInvokeConfig:
+        DestinationConfig:
+          OnFailure: {Type: SQS}
+      Events:
+        Ddb:
+          Type: DynamoDB
+          Properties: {Stream: !GetAtt Table.StreamArn, StartingPosition: LATEST, BatchSize: 50, MaximumRetryAttempts: 2, BisectBatchOnFunctionError: true, DestinationConfig: {OnFailure: {Destination: !GetAtt Dlq.Arn}}}
+        Kin:
+          Type: Kinesis
+          Properties: {Stream: !GetAtt Stream.Arn, StartingPosition: LATEST, ParallelizationFactor: 2}
+        Sns:
+          Type: SNS
+          Properties: {Topic: !Ref Topic, FilterPolicy: {kind: [a]}}
+        Sched:
+          Type: ScheduleV2
+          Properties: {ScheduleExpression: rate(5 minutes)}
+        Old:
+          Type: Schedule
+          Properties: {Schedule: "cron(0 1 * * ? *)"}
+        Bus:
+          Type: EventBridgeRule
+          Properties: {Pattern: {source: [aws.s3]}}
+        Cog:
+          Type: Cognito
+          Properties: {UserPool: !Ref Pool, Trigger: PreSignUp}
+        Cwl:
+          Type: CloudWatchLogs
+          Properties: {LogGroupName: !Ref Logs, FilterPattern: ERROR}
+        Iot:
+          Type: IoTRule
+          Properties: {Sql: "SELECT * FROM 'topic'"}
+        Alexa:
+          Type: AlexaSkill
+        Mq:
+          Type: MQ
+          Properties: {Broker: arn:aws:mq:us-east-1:123456789012:broker:b:b-1, Queues: [q], SourceAccessConfigurations: [{Type: BASIC_AUTH, URI: arn:aws:secretsmanager:us-east-1:123456789012:secret:s}]}
+        Msk:
+          Type: MSK
+          Properties: {Stream: arn:aws:kafka:us-east-1:123456789012:cluster/c/1, Topics: [t], StartingPosition: LATEST}
+  Dlq:
+    Type: AWS::SQS::Queue
+"""
+
+
+def test_every_sam_event_type_becomes_a_trigger(tmp_path: Path) -> None:
+    app = _load(tmp_path, EVENTS)
+    function = _fn(app, "Fn")
+    by_type = {t.type: t for t in function.triggers if t.type != "schedule"}
+    schedules = sorted(t.source for t in function.triggers if t.type == "schedule")
+    assert schedules == ["cron(0 1 * * ? *)", "rate(5 minutes)"]
+    assert sorted(by_type) == ["alexa", "cloudwatchLog", "cognito", "dynamodb", "eventBridge", "iot", "kafka",
+                               "kinesis", "mq", "sns"]
+    ddb = by_type["dynamodb"]
+    assert ddb.source == "Table"
+    assert dict(ddb.batch or {}) == {"batch_size": 50, "maximum_retry_attempts": 2,
+                                      "bisect_batch_on_function_error": True, "starting_position": "LATEST",
+                                      "on_failure": "${Dlq.Arn}"}
+    assert dict(by_type["kinesis"].batch or {})["parallelization_factor"] == 2
+    assert by_type["sns"].source == "Topic" and by_type["sns"].public  # the topic policy lets anyone publish
+    assert by_type["sns"].config["FilterPolicy"] == {"kind": ["a"]}
+    assert by_type["cognito"].config == {"trigger": "PreSignUp"}
+    assert by_type["alexa"].public  # no skill id: any skill may invoke it
+    assert by_type["eventBridge"].config["pattern"] == {"source": ["aws.s3"]}
+    assert function.on_failure == "${FnEventInvokeConfigOnFailureQueue.Arn}"
+    lines = (tmp_path / "template.yaml").read_text().splitlines()
+    for trigger in function.triggers:
+        assert lines[trigger.location.line - 1].strip().endswith(":"), trigger
+    assert lines[by_type["cognito"].location.line - 1].strip() == "Cog:"
+    assert lines[ddb.location.line - 1].strip() == "Ddb:"

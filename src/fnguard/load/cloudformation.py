@@ -420,7 +420,7 @@ class _Mapper:
         layers = props.get("Layers")
         architectures = props.get("Architectures")
         url = self.urls.get(lid)
-        triggers = list(self.triggers.get(lid, ()))
+        triggers = [self._at_sam_event(lid, t) for t in self.triggers.get(lid, ())]
         if sam:
             url = url or _sam_url(props.get("FunctionUrlConfig"))
             triggers.extend(self._sam_events(lid, props))
@@ -840,6 +840,25 @@ class _Mapper:
             location = Location(self.file, line or self.line(lid))
             triggers.append(self._sam_event(str(event.get("Type", "")), event.get("Properties") or {}, location))
         return triggers
+
+    def _at_sam_event(self, lid: str, trigger: Trigger) -> Trigger:
+        """Point S3 and Cognito triggers of a SAM function at its event, not at the bucket or pool.
+
+        The translator writes those into the bucket's or pool's own properties, so their line
+        would otherwise be the bucket's; the event is what the author wrote for this function.
+        """
+        kinds = {"s3": ("S3", "Bucket"), "cognito": ("Cognito", "UserPool")}
+        if self.expansion is None or trigger.type not in kinds:
+            return trigger
+        events = _nested(self.original, "Resources", self.owner(lid), "Properties", "Events")
+        if not isinstance(events, Mapping):
+            return trigger
+        event_type, key = kinds[trigger.type]
+        for name, event in events.items():
+            if isinstance(event, Mapping) and event.get("Type") == event_type and \
+                    self.ref(self.resolver.resolve(_nested(event, "Properties", key))) == trigger.source:
+                return replace(trigger, location=Location(self.file, line_of(events, name)))
+        return trigger
 
     def original_properties(self, lid: str) -> dict[str, Any]:
         """Resolved properties of a resource as written (before SAM translation)."""
