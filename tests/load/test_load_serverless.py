@@ -516,7 +516,8 @@ functions:
 
 def test_functions_as_a_list_of_files(tmp_path):
     _write(tmp_path, "one:\n  handler: one.handler\n", "one.yml")
-    _write(tmp_path, "two:\n  handler: two.handler\n  events:\n    - http: GET two\n", "two.yml")
+    _write(tmp_path, "two:\n  handler: two.handler\n  events:\n    - http: GET two\n  iamRoleStatements:\n"
+                     "    - {Effect: Allow, Action: s3:GetObject, Resource: '*'}\n", "two.yml")
     path = _write(tmp_path, """
 service: split
 provider: {name: aws, runtime: python3.12}
@@ -526,7 +527,13 @@ functions:
 """)
     (app,) = load_path(path)
     assert [f.name for f in app.functions] == ["one", "two"]
-    assert [(t.type, t.path, t.method) for t in app.function("two").triggers] == [("http", "/two", "GET")]
+    two = app.function("two")
+    assert [(t.type, t.path, t.method) for t in two.triggers] == [("http", "/two", "GET")]
+    # lines of included content are lines of the included file, and locations say so
+    assert (two.location.file, two.location.line) == (str((tmp_path / "two.yml").resolve()), 1)
+    assert (two.triggers[0].location.file, two.triggers[0].location.line) == (two.location.file, 4)
+    inline = next(s for s in two.statements if s.source.startswith("inline:"))
+    assert (inline.location.file, inline.location.line) == (two.location.file, 6)
 
 
 def test_python_module_directory_is_the_code_dir(tmp_path):

@@ -27,7 +27,7 @@ from fnguard.load.sls_events import (
     read_events,
     source_text,
 )
-from fnguard.load.sls_variables import ACCOUNT_ID, Options, resolve_document
+from fnguard.load.sls_variables import ACCOUNT_ID, Options, origin_of, resolve_document
 from fnguard.load.yamlsource import LineDict, line_of
 from fnguard.model import App, Function, InputError, Location, Resource, Statement, Trigger
 
@@ -116,10 +116,10 @@ def load(path: Path, document: Any, *, options: Options | None = None) -> App:
     connect_auth = _websocket_connect_auth(definitions)
     shared = _provider_role(svc)
     functions: list[Function] = []
-    for name, (settings, line) in definitions.items():
-        context = EventContext(file=file, function=name, provider=provider, resources=raw_resources,
+    for name, (settings, location) in definitions.items():
+        context = EventContext(file=location.file or file, function=name, provider=provider, resources=raw_resources,
                                function_names=names, websocket_connect_auth=connect_auth)
-        functions.append(_function(svc, name, settings, line, context, shared))
+        functions.append(_function(svc, name, settings, location.line, context, shared))
         warnings.extend(context.warnings)
     functions = _attach_resource_triggers(svc, functions, template, stubs, path)
     functions = _mark_public_sources(svc, functions)
@@ -263,21 +263,22 @@ def _resources(template: Mapping[str, Any], stubs: Mapping[str, str], path: Path
 
 def _function_definitions(
     document: Mapping[str, Any], file: str, warnings: list[str]
-) -> dict[str, tuple[Mapping[str, Any], int | None]]:
+) -> dict[str, tuple[Mapping[str, Any], Location]]:
     """``functions:`` (a mapping, or a list of mappings from ``${file()}``) plus Lift queue workers."""
     value = document.get("functions")
     blocks = value if isinstance(value, list) else [value] if value is not None else []
-    result: dict[str, tuple[Mapping[str, Any], int | None]] = {}
+    result: dict[str, tuple[Mapping[str, Any], Location]] = {}
     for block in blocks:
         if not isinstance(block, Mapping):
             warnings.append(f"{_where(file, line_of(value))}: functions: is not a mapping; ignored")
             continue
+        origin = origin_of(block) or file
         for name, settings in block.items():
             line = line_of(block, name)
             if not isinstance(settings, Mapping):
-                warnings.append(f"{_where(file, line)}: function {name}: definition is not a mapping; ignored")
+                warnings.append(f"{_where(origin, line)}: function {name}: definition is not a mapping; ignored")
                 continue
-            result[str(name)] = (settings, line)
+            result[str(name)] = (settings, Location(origin, line))
     constructs = document.get("constructs")
     if isinstance(constructs, Mapping):
         for construct_id, spec in constructs.items():
@@ -288,11 +289,12 @@ def _function_definitions(
                     event["maximumBatchingWindow"] = spec["maxBatchingWindow"]
                 worker["events"] = _list(worker.get("events")) + [{"sqs": event}]
                 worker["_construct"] = str(construct_id)
-                result[f"{construct_id}Worker"] = (worker, line_of(spec, "worker") or line_of(constructs, construct_id))
+                result[f"{construct_id}Worker"] = (worker, Location(origin_of(spec) or file, line_of(
+                    spec, "worker") or line_of(constructs, construct_id)))
     return result
 
 
-def _websocket_connect_auth(definitions: Mapping[str, tuple[Mapping[str, Any], int | None]]) -> str | None:
+def _websocket_connect_auth(definitions: Mapping[str, tuple[Mapping[str, Any], Location]]) -> str | None:
     """An authorizer on ``$connect`` guards every route of the connection it accepts."""
     for settings, _line in definitions.values():
         for event in _list(settings.get("events")):
@@ -343,7 +345,7 @@ def _provider_role(svc: _Service) -> _Role:
     return _Role(DEFAULT_ROLE, tuple(statements), tuple(managed))
 
 
-def _external_role(svc: _Service, value: Any, line: int | None, owner: str) -> _Role:
+def _external_role(svc: _Service, value: Any, line: int | None, owner: str, file: str | None = None) -> _Role:
     """``role:`` naming a role of ``resources:`` (statements read) or one made elsewhere (unknown)."""
     logical_id = _role_logical_id(value, svc.raw_resources)
     if logical_id is not None:
@@ -359,7 +361,7 @@ def _external_role(svc: _Service, value: Any, line: int | None, owner: str) -> _
         managed = tuple(_arn_text(svc, item) for item in _list(properties.get("ManagedPolicyArns")))
         return _Role(logical_id, tuple(statements), managed)
     text = source_text(value) or str(value)
-    where = f"{svc.file}:{line}" if line else svc.file
+    where = _where(file or svc.file, line)
     svc.warnings.append(f"{where}: {owner} uses role {text} defined outside this app; "
                         "its permissions are unknown")
     return _Role(text, known=False)
@@ -391,22 +393,23 @@ def _attached_policies(svc: _Service, role_id: str) -> list[Statement]:
 
 
 def _statements(svc: _Service, value: Any, source: str, line: int | None) -> list[Statement]:
+    file = origin_of(value) or svc.file
     if isinstance(value, Mapping):
         value = [value]
     if not isinstance(value, list):
-        svc.warnings.append(f"{_where(svc.file, line)}: {source.split(':', 1)[1]} is not a list; ignored")
+        svc.warnings.append(f"{_where(file, line)}: {source.split(':', 1)[1]} is not a list; ignored")
         return []
     result: list[Statement] = []
     for item in value:
-        result += _document_statements(svc, {"Statement": [item]}, source, line_of(item) or line)
+        result += _document_statements(svc, {"Statement": [item]}, source, line_of(item) or line, file)
     return result
 
 
-def _document_statements(svc: _Service, document: Mapping[str, Any], source: str,
-                         line: int | None) -> list[Statement]:
+def _document_statements(svc: _Service, document: Mapping[str, Any], source: str, line: int | None,
+                         file: str | None = None) -> list[Statement]:
     """Policy document → statements; pseudo parameters resolved, resource references kept."""
     resolved = svc.intrinsics(document, line)
-    location = Location(svc.file, line)
+    location = Location(file or origin_of(document) or svc.file, line)
     if _cfn_statements is not None:
         return list(_cfn_statements(resolved, source, location))
     raw = resolved.get("Statement") if isinstance(resolved, Mapping) else None
@@ -498,7 +501,7 @@ def _function(svc: _Service, name: str, settings: Mapping[str, Any], line: int |
             environment.update(block)
     resolved_environment = svc.intrinsics(environment, line_of(settings, "environment") or line)
     triggers = read_events(settings.get("events"), context)
-    url = _url(settings.get("url"), name, svc.file, line_of(settings, "url") or line)
+    url = _url(settings.get("url"), name, context.file, line_of(settings, "url") or line)
     if url is not None:
         triggers.append(url[1])
     role, statements, managed = _function_role(svc, name, settings, context, shared, triggers, line)
@@ -533,7 +536,7 @@ def _function(svc: _Service, name: str, settings: Mapping[str, Any], line: int |
         vpc=has_vpc,
         triggers=tuple(triggers),
         properties=properties,
-        location=Location(svc.file, line),
+        location=Location(context.file, line),
     )
 
 
@@ -545,7 +548,7 @@ def _function_role(svc: _Service, name: str, settings: Mapping[str, Any], contex
     with the provider's statements too when ``iamRoleStatementsInherit``); else the shared role.
     """
     if settings.get("role") is not None:
-        own = _external_role(svc, settings["role"], line_of(settings, "role"), f"function {name}")
+        own = _external_role(svc, settings["role"], line_of(settings, "role"), f"function {name}", context.file)
         return own.key, list(own.statements), list(own.managed)
     framework = _log_statements(svc)
     if settings.get("iamRoleStatements") is not None:

@@ -145,6 +145,7 @@ class Resolver:
         if isinstance(node, dict):
             result = LineDict()
             result.line = getattr(node, "line", None)
+            _copy_origin(node, result)
             key_lines = getattr(node, "key_lines", {})
             for key, child in node.items():
                 if path is not None:
@@ -160,6 +161,7 @@ class Resolver:
                 for index, child in enumerate(node)
             )
             items.line = getattr(node, "line", None)
+            _copy_origin(node, items)
             return items
         if isinstance(node, str) and "${" in node:
             return self.resolve_string(node)
@@ -321,6 +323,7 @@ class Resolver:
                 raise InputError(f"{self.path}: file() variables nested more than {_MAX_FILE_DEPTH} deep at {name}")
             if target.suffix in (".yml", ".yaml", ".json"):
                 raw = load_document(target)
+                _mark_origin(raw, str(target))
             else:
                 try:
                     raw = target.read_text(encoding="utf-8")
@@ -357,6 +360,29 @@ def resolve_document(
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+
+def origin_of(node: Any) -> str | None:
+    """The file a mapping or list came from when a ``${file()}`` brought it in; else ``None``.
+
+    Lines of included content are lines of that file, so locations must name it.
+    """
+    return getattr(node, "origin", None)
+
+
+def _mark_origin(node: Any, origin: str) -> None:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, (LineDict, LineList)):
+            current.origin = origin  # type: ignore[union-attr]
+            stack.extend(current.values() if isinstance(current, dict) else current)
+
+
+def _copy_origin(source: Any, target: Any) -> None:
+    origin = getattr(source, "origin", None)
+    if origin is not None:
+        target.origin = origin
 
 
 def _child(node: Any, segment: str) -> Any:
