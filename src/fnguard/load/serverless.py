@@ -97,8 +97,8 @@ def load(path: Path, document: Any, *, options: Options | None = None) -> App:
     path = Path(path)
     if not isinstance(document, Mapping):
         raise InputError(f"{path}: not a serverless.yml: the document is not a mapping")
-    _check_provider(path, document.get("provider"))
     resolved, notes, resolver = resolve_document(document, path, options)
+    _check_provider(path, resolved.get("provider"))
     warnings: list[str] = list(notes)
     file = str(path)
     provider = _provider(resolved.get("provider"))
