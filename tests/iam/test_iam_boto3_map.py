@@ -72,3 +72,13 @@ def test_coverage_of_serverless_services_stays_high() -> None:
         measured = coverage.measure(service, reference)
         assert measured.coverage >= 0.95, (service, measured.unresolved)
         assert measured.agreement >= 0.9
+
+
+def test_hand_written_overrides_name_real_actions() -> None:
+    from fnguard.iam import catalog
+
+    for service, methods in boto3_map.OVERRIDES.items():
+        for method, needs in methods.items():
+            for need in needs:
+                assert catalog.lookup(need.action) is not None, (service, method, need.action)
+    assert actions("bedrock-runtime", "converse") == ["bedrock:InvokeModel"]

@@ -22,6 +22,7 @@ from fnguard.iam import catalog
 MAPPED = "map"
 FALLBACK = "fallback"
 CUSTOMIZATION = "customization"
+OVERRIDE = "override"
 
 
 @dataclass(frozen=True)
@@ -69,16 +70,30 @@ RESOURCE_CUSTOMIZATIONS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 # Operations newer than the 2023 map whose IAM action is not "<prefix>:<Operation>".
 OVERRIDES: dict[str, dict[str, tuple[ActionNeed, ...]]] = {
-    "lambda": {"invoke_with_response_stream": (ActionNeed("lambda:InvokeFunction", ("FunctionName",)),)},
+    "lambda": {"invoke_with_response_stream": (ActionNeed("lambda:InvokeFunction", ("FunctionName",), None, OVERRIDE),)},
+    "bedrock-runtime": {
+        "converse": (ActionNeed("bedrock:InvokeModel", ("modelId",), None, OVERRIDE),),
+        "converse_stream": (ActionNeed("bedrock:InvokeModelWithResponseStream", ("modelId",), None, OVERRIDE),),
+    },
+    "glue": {"batch_get_data_quality_result": (ActionNeed("glue:GetDataQualityResult", (), None, OVERRIDE),)},
+    # Authorized by the user's access token, like the other user-pool APIs the map lists as permissionless.
+    "cognito-idp": {m: () for m in ("complete_web_authn_registration", "delete_web_authn_credential",
+                                     "get_user_auth_factors", "list_web_authn_credentials",
+                                     "start_web_authn_registration")},
+    "rds": {"generate_db_auth_token": (ActionNeed("rds-db:connect", (), None, OVERRIDE),)},  # signed locally, checked at connect
     "s3": {
-        "list_directory_buckets": (ActionNeed("s3express:ListAllMyDirectoryBuckets"),),
-        "create_session": (ActionNeed("s3express:CreateSession", ("Bucket",)),),
+        "list_directory_buckets": (ActionNeed("s3express:ListAllMyDirectoryBuckets", (), None, OVERRIDE),),
+        "create_session": (ActionNeed("s3express:CreateSession", ("Bucket",), None, OVERRIDE),),
+        **{f"{verb}_bucket_metadata_configuration": (
+            ActionNeed(f"s3:{verb.capitalize()}BucketMetadataTableConfiguration", ("Bucket",), None, OVERRIDE),)
+           for verb in ("create", "delete", "get")},
     },
 }
 # Client methods that need no permission at all (they never call AWS).
 LOCAL_METHODS = frozenset({
     "can_paginate", "close", "get_paginator", "get_waiter", "generate_presigned_url", "exceptions", "meta",
 })
+
 
 
 @cache
