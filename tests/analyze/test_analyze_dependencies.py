@@ -132,3 +132,16 @@ def test_unreadable_database_is_a_warning_not_a_crash(tmp_path: Path) -> None:
     context = ScanContext(vuln_db=str(tmp_path / "missing.zip"))
     assert list(dependency_findings(_app(tmp_path), context)) == []
     assert any("vulnerability database unavailable" in w for w in context.warnings)
+
+
+def test_markers_that_exclude_the_runtime_are_not_shipped(tmp_path: Path) -> None:
+    code = tmp_path / "fn"
+    code.mkdir()
+    (code / "requirements.txt").write_text(
+        "PyYAML==3.13 ; python_version < '3.8'\nurllib3==1.24.1 ; python_version >= '3.8'\n")
+    old = Function(name="Old", runtime="python3.7", code_dir=str(code))
+    new = Function(name="New", runtime="python3.12", code_dir=str(code))
+    unknown = Function(name="Unknown", runtime=None, code_dir=str(code))
+    findings = list(dependency_findings(_app(tmp_path, old, new, unknown), ScanContext()))
+    shipped = {(f.function, f.details["package"]) for f in findings if f.rule_id == "FG301"}
+    assert shipped == {("Old", "PyYAML"), ("New", "urllib3"), ("Unknown", "PyYAML"), ("Unknown", "urllib3")}

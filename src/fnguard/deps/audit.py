@@ -154,6 +154,31 @@ def function_directories(app: App, function: Function, cache: MutableMapping[str
     return directories + [d for d in _layer_directories(app, function, cache) if d not in directories]
 
 
+def runtime_environment(function: Function) -> dict[str, str] | None:
+    """PEP 508 marker values of the function's Lambda runtime (``python3.12`` on Amazon Linux)."""
+    match = re.fullmatch(r"python(\d+)\.(\d+)", function.runtime or "")
+    if not match:
+        return None
+    version = f"{match.group(1)}.{match.group(2)}"
+    return {
+        "python_version": version, "python_full_version": f"{version}.0", "implementation_name": "cpython",
+        "platform_python_implementation": "CPython", "sys_platform": "linux", "platform_system": "Linux",
+        "os_name": "posix", "platform_machine": "aarch64" if function.architecture == "arm64" else "x86_64",
+    }
+
+
+def applies(dependency: Dependency, environment: dict[str, str] | None) -> bool:
+    """False only when the entry's marker provably excludes the runtime (unknown runtime: it applies)."""
+    if not dependency.marker or environment is None:
+        return True
+    from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
+
+    try:
+        return Marker(dependency.marker).evaluate({**environment, "extra": ""})
+    except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName):
+        return True
+
+
 def _collapse(advisories: Iterable[Advisory]) -> tuple[tuple[Advisory, ...], ...]:
     """Group advisories that share an id or alias (GHSA/PYSEC/CVE of one flaw)."""
     groups: list[tuple[set[str], list[Advisory]]] = []
@@ -206,8 +231,11 @@ def audit_function(
     unpinned: dict[tuple[str, str], Dependency] = {}
     unauditable: list[Dependency] = []
     pinned_names: set[tuple[str, str]] = set()
+    environment = runtime_environment(function)
     for parsed in inventory.files:
         for dependency in parsed.dependencies:
+            if not applies(dependency, environment):
+                continue  # e.g. ``; python_version < "3.8"`` on python3.12: never installed
             scheme = scheme_for(dependency.ecosystem)
             name = scheme.normalize_name(dependency.name)
             if dependency.unauditable:

@@ -29,6 +29,8 @@ class Dependency:
     """Why no version can be known (``url``, ``vcs``, ``editable``, ``path``), or ``None``."""
     top_level: tuple[str, ...] = ()
     """Import names the package provides, when a vendored ``top_level.txt`` says so."""
+    marker: str | None = None
+    """A PEP 508 environment marker (``python_version < "3.8"``): the entry may not apply to the runtime."""
 
 
 @dataclass(frozen=True)

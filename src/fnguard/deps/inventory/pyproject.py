@@ -53,7 +53,8 @@ class PyprojectParser(DependencyParser):
             dependencies.append(
                 Dependency("PyPI", requirement.name, None if requirement.url else _SCHEME.exact_pin(spec), str(path),
                            lines.get(requirement.name.lower()), requirement.url or spec or "(any)", True, False,
-                           "url" if requirement.url else None)
+                           "url" if requirement.url else None,
+                           marker=str(requirement.marker) if requirement.marker is not None else None)
             )
         poetry = ((document.get("tool") or {}).get("poetry") or {}).get("dependencies") or {}
         for name, value in poetry.items():

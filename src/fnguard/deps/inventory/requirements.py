@@ -122,10 +122,10 @@ class RequirementsParser(DependencyParser):
                 if version:
                     constraints.setdefault(canonicalize_name(requirement.name), version)
                 continue
-            if requirement.marker is not None:
-                spec = f"{spec}; {requirement.marker}"
+            marker = str(requirement.marker) if requirement.marker is not None else None
             dependencies.append(
-                Dependency("PyPI", requirement.name, version, str(path), number, spec or "(any)", direct=True, dev=dev)
+                Dependency("PyPI", requirement.name, version, str(path), number, spec or "(any)", direct=True, dev=dev,
+                           marker=marker)
             )
         return dependencies
 
