@@ -17,9 +17,12 @@ from fnguard.load.yamlsource import line_of
 from fnguard.model import Location, Resource, Trigger
 
 try:  # the CloudFormation loader's reading of endpoint types and resource policies
-    from fnguard.load.cloudformation import rest_endpoint as _cfn_rest_endpoint
-except ImportError:  # pragma: no cover
-    _cfn_rest_endpoint = None  # type: ignore[assignment]
+    from fnguard.load.apigateway import rest_endpoint as _cfn_rest_endpoint
+except ImportError:  # pragma: no cover - older layout
+    try:
+        from fnguard.load.cloudformation import rest_endpoint as _cfn_rest_endpoint
+    except ImportError:
+        _cfn_rest_endpoint = None  # type: ignore[assignment]
 
 REST_API_ID = "ApiGatewayRestApi"
 HTTP_API_ID = "HttpApi"
