@@ -93,11 +93,25 @@ def module_name(root: Path, path: Path) -> str:
     return ".".join(parts)
 
 
+def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Every statement, nested ones included, without visiting expressions (imports are statements)."""
+    for node in body:
+        yield node
+        for attr in ("body", "orelse", "finalbody"):
+            inner = getattr(node, attr, None)
+            if inner:
+                yield from _statements(inner)
+        for handler in getattr(node, "handlers", ()):
+            yield from _statements(handler.body)
+        for case in getattr(node, "cases", ()):
+            yield from _statements(case.body)
+
+
 def _collect_imports(tree: ast.Module, name: str, is_package: bool) -> dict[str, str]:
     """Top-level and function-level imports, flattened: good enough for name resolution."""
     imports: dict[str, str] = {}
     package = name if is_package else name.rpartition(".")[0]
-    for node in ast.walk(tree):
+    for node in _statements(tree.body):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:

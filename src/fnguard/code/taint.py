@@ -1213,6 +1213,8 @@ def _safe_yaml_loader(call: ast.Call, index: CodeIndex, module: ParsedModule) ->
 def unsafe_yaml_calls(index: CodeIndex, module: ParsedModule) -> list[int]:
     """Lines of ``yaml.load``/``load_all``/``unsafe_load`` calls without a safe loader, tainted or not."""
     lines: list[int] = []
+    if not any(target == "yaml" or target.startswith("yaml.") for target in module.imports.values()):
+        return lines
     for node in ast.walk(module.tree):
         if isinstance(node, ast.Call):
             name = index.qualified_name(module, node.func)
