@@ -134,8 +134,9 @@ def test_yarn_classic_and_berry(tmp_path: Path) -> None:
     ("lockfile_version", "packages", "expected"),
     [
         ("5.4", {"/lodash/4.17.15": {"resolution": {"integrity": "sha512-x"}},
-                 "/@types/node/14.0.1": {"dev": True, "resolution": {"integrity": "sha512-y"}}},
-         {"lodash": "4.17.15", "@types/node": "14.0.1"}),
+                 "/@types/node/14.0.1": {"dev": True, "resolution": {"integrity": "sha512-y"}},
+                 "/react-dom/16.14.0_react@16.14.0": {"resolution": {"integrity": "sha512-z"}}},
+         {"lodash": "4.17.15", "@types/node": "14.0.1", "react-dom": "16.14.0"}),
         ("'6.0'", {"/lodash@4.17.15": {"resolution": {"integrity": "sha512-x"}},
                    "/react-dom@18.2.0(react@18.2.0)": {"resolution": {"integrity": "sha512-z"}}},
          {"lodash": "4.17.15", "react-dom": "18.2.0"}),

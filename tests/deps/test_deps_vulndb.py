@@ -207,3 +207,15 @@ def test_bundled_store_matches_what_the_build_script_makes(tmp_path: Path, osv_d
     for ecosystem, entry in bundled["ecosystems"].items():
         assert rebuilt["ecosystems"][ecosystem].pop("snapshot") >= entry.pop("snapshot")
     assert rebuilt == bundled  # file names carry a content hash: same data, same names
+
+
+def test_github_style_npm_records_with_ecosystem_ranges(tmp_path: Path) -> None:
+    """GitHub's OSV exports give npm ranges the ECOSYSTEM type, with SemVer ordering."""
+    record = {"id": "GHSA-xxxx", "aliases": ["CVE-2023-25653"], "modified": "2026-01-01T00:00:00Z",
+              "affected": [{"package": {"ecosystem": "npm", "name": "node-jose"},
+                            "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.2.0"}]}]}]}
+    database = open_database(str(_write_zip(tmp_path / "all.zip", [record])))
+    scheme = scheme_for("npm")
+    (advisory,) = database.advisories("npm", "node-jose")
+    assert is_affected(scheme, "2.1.1", advisory) and is_affected(scheme, "2.2.0-beta.1", advisory)
+    assert not is_affected(scheme, "2.2.0", advisory) and not is_affected(scheme, "10.0.0", advisory)
