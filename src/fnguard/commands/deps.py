@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "cyclonedx":
         from fnguard.report.cyclonedx import render
 
-        text = render(str(path), audits)
+        text = render(apps[0].name if len(apps) == 1 else str(path), audits)
     elif args.format == "json":
         text = json.dumps(_json_report(audits, findings, warnings, database), indent=2) + "\n"
     else:
