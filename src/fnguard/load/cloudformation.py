@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from fnguard.iam.managed import arn_for_name, lookup, statements_from_policy_document
+from fnguard.load.apigateway import HttpApis, RestApis, rest_endpoint
 from fnguard.load.handlers import handler_file
-from fnguard.load.intrinsics import Resolver, to_text
+from fnguard.load.intrinsics import Resolver, nested, to_text
 from fnguard.load.sam import Expansion, expand, is_sam, origin_line, policy_templates
 from fnguard.load.yamlsource import line_of
 from fnguard.model import App, Function, InputError, Location, Resource, Statement, Trigger
@@ -79,7 +80,7 @@ def load(path: Path, document: Any) -> App:
         template = expansion.template
         if not isinstance(template.get("Resources"), Mapping):
             raise InputError(f"{path}: SAM translation produced no Resources")
-    mapper = _Mapper(path, document, template, expansion, DEFAULT_REGION)
+    mapper = Mapper(path, document, template, expansion, DEFAULT_REGION)
     functions = mapper.functions()
     warnings.extend(mapper.warnings())
     return App(
@@ -139,7 +140,7 @@ _SERVICE_TRIGGER_PRINCIPALS = {"alexa-appkit.amazon.com": "alexa", "alexa-connec
 _PUBLIC_WRITE = ("*", "s3:*", "s3:PutObject", "sns:*", "sns:Publish", "sqs:*", "sqs:SendMessage")
 
 
-class _Mapper:
+class Mapper:
     """One template's resources, resolved, and the functions read from them."""
 
     def __init__(
@@ -157,7 +158,7 @@ class _Mapper:
         self.expansion = expansion
         known = set(template["Resources"])
         if expansion is not None:  # the original's ids too (SAM ids such as ``Fn.Alias``)
-            for lid, body in (_nested(original, "Resources") or {}).items():
+            for lid, body in (nested(original, "Resources") or {}).items():
                 known.add(lid)
                 if isinstance(body, Mapping) and body.get("Type") == "AWS::Serverless::Function":
                     known.update((f"{lid}.Alias", f"{lid}.Version"))
@@ -272,20 +273,20 @@ class _Mapper:
         """Line of an API route: its path in the written OpenAPI body, else the SAM event declaring it."""
         resources = self.original.get("Resources")
         for body_key in ("Body", "DefinitionBody"):
-            paths = _nested(resources, api, "Properties", body_key, "paths")
+            paths = nested(resources, api, "Properties", body_key, "paths")
             if isinstance(paths, Mapping) and path in paths:
                 item = paths[path]
                 line = line_of(item, verb) if isinstance(item, Mapping) else None
                 return Location(self.file, line or line_of(paths, path))
-        events = _nested(resources, self.owner(function), "Properties", "Events")
+        events = nested(resources, self.owner(function), "Properties", "Events")
         if isinstance(events, Mapping):
             method = "any" if verb.lower() == "x-amazon-apigateway-any-method" else verb.lower()
             for name, event in events.items():
-                props = _nested(event, "Properties")
+                props = nested(event, "Properties")
                 if isinstance(props, Mapping) and props.get("Path") == path and \
                         str(props.get("Method", "")).lower() in (method, "any"):
                     return Location(self.file, line_of(events, name))
-        return self._loc(api) if self.line(api) else self._loc(function)
+        return self.loc(api) if self.line(api) else self.loc(function)
 
     def _fn_from_text(self, text: str) -> str | None:
         match = _FUNCTION_ARN.search(text)
@@ -309,11 +310,11 @@ class _Mapper:
     def _source(self, value: Any) -> str | None:
         return self.ref(value) or (to_text(value) if value is not None else None)
 
-    def _add(self, function: str | None, trigger: Trigger) -> None:
+    def add_trigger(self, function: str | None, trigger: Trigger) -> None:
         if function is not None and function in self.triggers:
             self.triggers[function].append(trigger)
 
-    def _loc(self, lid: str) -> Location:
+    def loc(self, lid: str) -> Location:
         return Location(self.file, self.line(lid))
 
     # -- public sources -----------------------------------------------------------------------
@@ -414,8 +415,7 @@ class _Mapper:
         env = props.get("Environment")
         variables = env.get("Variables") if isinstance(env, Mapping) else None
         vpc = props.get("VpcConfig")
-        tracing = props.get("Tracing") if sam else (props.get("TracingConfig") or {}).get("Mode") \
-            if isinstance(props.get("TracingConfig"), Mapping) else None
+        tracing = props.get("Tracing") if sam else nested(props, "TracingConfig", "Mode")
         dead_letter = props.get("DeadLetterQueue" if sam else "DeadLetterConfig")
         layers = props.get("Layers")
         architectures = props.get("Architectures")
@@ -426,7 +426,7 @@ class _Mapper:
             triggers.extend(self._sam_events(lid, props))
             if url is not None and not any(t.type == "url" for t in triggers):
                 triggers.append(Trigger(type="url", source=lid, public=url["auth"] == "none", auth=url["auth"],
-                                        config={"cors": url.get("cors")}, location=self._loc(lid)))
+                                        config={"cors": url.get("cors")}, location=self.loc(lid)))
         elif self.expansion is not None:
             triggers.extend(self._unmapped_api_events(lid, triggers))
         on_failure = self.on_failure.get(lid)
@@ -457,7 +457,7 @@ class _Mapper:
             vpc=isinstance(vpc, Mapping) and bool(vpc.get("SubnetIds") or vpc.get("SecurityGroupIds")),
             triggers=tuple(triggers),
             properties=dict(props),
-            location=self._loc(lid),
+            location=self.loc(lid),
         )
 
     def _code(self, lid: str, props: Mapping[str, Any], sam: bool) -> tuple[str | None, str | None]:
@@ -481,7 +481,7 @@ class _Mapper:
 
     def _role_statements(self, role: str) -> tuple[list[Statement], list[str]]:
         props = self.res[role].properties
-        location = self._loc(role)
+        location = self.loc(role)
         statements: list[Statement] = []
         templates = self._sam_policy_templates(role)
         for policy in props.get("Policies") or []:
@@ -515,7 +515,7 @@ class _Mapper:
         owner = self.owner(role)
         if self.expansion is None or owner == role:
             return {}
-        policies = _nested(self.original, "Resources", owner, "Properties", "Policies")
+        policies = nested(self.original, "Resources", owner, "Properties", "Policies")
         found = {}
         for index, item in enumerate(policies if isinstance(policies, list) else []):
             if isinstance(item, Mapping) and len(item) == 1 and "Statement" not in item:
@@ -530,7 +530,7 @@ class _Mapper:
 
     def _policy_resource(self, lid: str) -> list[Statement]:
         document = self.res[lid].properties.get("PolicyDocument")
-        return statements_from_policy_document(document, f"policy:{lid}", self._loc(lid))
+        return statements_from_policy_document(document, f"policy:{lid}", self.loc(lid))
 
     def _aws_arn(self, text: str) -> str:
         return text.replace("${AWS::Partition}", "aws")
@@ -546,7 +546,7 @@ class _Mapper:
     def _sam_policies(self, lid: str) -> tuple[list[Statement], list[str]]:
         """Policies of an untranslated SAM function, read as the translator would expand them."""
         props = self.res[lid].properties
-        location = self._loc(lid)
+        location = self.loc(lid)
         statements: list[Statement] = []
         managed: list[str] = []
         role = props.get("Role")
@@ -601,12 +601,11 @@ class _Mapper:
             if handler is not None:
                 handler(lid, resource.properties)
             elif resource.type.startswith("Custom::") or resource.type == "AWS::CloudFormation::CustomResource":
-                self._add(self.fn(resource.properties.get("ServiceToken")), Trigger(
+                self.add_trigger(self.fn(resource.properties.get("ServiceToken")), Trigger(
                     type="other", source=lid, config={"custom_resource": resource.type},
-                    location=self._loc(lid)))
-        rest = _RestApis(self)
-        rest.collect()
-        _HttpApis(self).collect()
+                    location=self.loc(lid)))
+        RestApis(self).collect()
+        HttpApis(self).collect()
 
     def _permission(self, lid: str, props: Mapping[str, Any]) -> None:
         principal = to_text(props.get("Principal", ""))
@@ -618,17 +617,17 @@ class _Mapper:
         conditions = {k: props[k] for k in ("SourceArn", "SourceAccount", "PrincipalOrgID", "EventSourceToken")
                       if k in props}
         if principal in _SERVICE_TRIGGER_PRINCIPALS:
-            self._add(function, Trigger(
+            self.add_trigger(function, Trigger(
                 type="alexa", source=_text(props.get("EventSourceToken")), public="EventSourceToken" not in props,
-                config={"principal": principal, **conditions}, location=self._loc(lid)))
+                config={"principal": principal, **conditions}, location=self.loc(lid)))
             return
         if principal != "*" and not _ACCOUNT.match(principal) and not principal.startswith("arn:"):
             return
         public = principal == "*" and not conditions
-        self._add(function, Trigger(
+        self.add_trigger(function, Trigger(
             type="invoke", source=principal, public=public, auth="none" if public else "iam",
             config={"principal": principal, "action": action, "permission": lid, **conditions},
-            location=self._loc(lid)))
+            location=self.loc(lid)))
 
     def _url(self, lid: str, props: Mapping[str, Any]) -> None:
         function = self.fn(props.get("TargetFunctionArn"))
@@ -637,10 +636,10 @@ class _Mapper:
         if function is None:
             return
         self.urls[function] = url
-        self._add(function, Trigger(type="url", source=lid, public=auth == "none", auth=auth,
+        self.add_trigger(function, Trigger(type="url", source=lid, public=auth == "none", auth=auth,
                                     config={"cors": props.get("Cors"), "invoke_mode": url["invoke_mode"],
                                             "qualifier": props.get("Qualifier")},
-                                    location=self._loc(lid)))
+                                    location=self.loc(lid)))
 
     def _event_source_mapping(self, lid: str, props: Mapping[str, Any]) -> None:
         function = self.fn(props.get("FunctionName"))
@@ -666,9 +665,9 @@ class _Mapper:
             config["enabled"] = False
         if kind == "other":
             config["event_source"] = to_text(source)
-        self._add(function, Trigger(
+        self.add_trigger(function, Trigger(
             type=kind, source=self._source(source) if source is not None else None,
-            public=self.ref(source) in self.public_sources, batch=batch, config=config, location=self._loc(lid)))
+            public=self.ref(source) in self.public_sources, batch=batch, config=config, location=self.loc(lid)))
 
     def _event_invoke_config(self, lid: str, props: Mapping[str, Any]) -> None:
         function = self.fn(props.get("FunctionName"))
@@ -684,28 +683,28 @@ class _Mapper:
             if not isinstance(item, Mapping):
                 continue
             config: dict[str, Any] = {"event": item.get("Event")}
-            rules = _nested(item, "Filter", "S3Key", "Rules")
+            rules = nested(item, "Filter", "S3Key", "Rules")
             if isinstance(rules, list):
                 config["rules"] = [{str(r.get("Name", "")).lower(): r.get("Value")} for r in rules
                                    if isinstance(r, Mapping)]
             public = lid in self.public_sources
-            self._add(self.fn(item.get("Function")), Trigger(
-                type="s3", source=lid, public=public, config=config, location=self._loc(lid)))
+            self.add_trigger(self.fn(item.get("Function")), Trigger(
+                type="s3", source=lid, public=public, config=config, location=self.loc(lid)))
 
     def _sns_subscription(self, lid: str, props: Mapping[str, Any]) -> None:
         if str(props.get("Protocol", "")).lower() != "lambda":
             return
         topic = props.get("TopicArn")
         config = {k: props[k] for k in ("FilterPolicy", "FilterPolicyScope", "RedrivePolicy") if k in props}
-        self._add(self.fn(props.get("Endpoint")), Trigger(
+        self.add_trigger(self.fn(props.get("Endpoint")), Trigger(
             type="sns", source=self._source(topic), public=self.ref(topic) in self.public_sources,
-            config=config, location=self._loc(lid)))
+            config=config, location=self.loc(lid)))
 
     def _sns_topic(self, lid: str, props: Mapping[str, Any]) -> None:
         for item in props.get("Subscription") or []:
             if isinstance(item, Mapping) and str(item.get("Protocol", "")).lower() == "lambda":
-                self._add(self.fn(item.get("Endpoint")), Trigger(
-                    type="sns", source=lid, public=lid in self.public_sources, location=self._loc(lid)))
+                self.add_trigger(self.fn(item.get("Endpoint")), Trigger(
+                    type="sns", source=lid, public=lid in self.public_sources, location=self.loc(lid)))
 
     def _events_rule(self, lid: str, props: Mapping[str, Any]) -> None:
         schedule = props.get("ScheduleExpression")
@@ -722,23 +721,23 @@ class _Mapper:
                 config["enabled"] = False
             if schedule is not None:
                 config["rate"] = [to_text(schedule)]
-                trigger = Trigger(type="schedule", source=to_text(schedule), config=config, location=self._loc(lid))
+                trigger = Trigger(type="schedule", source=to_text(schedule), config=config, location=self.loc(lid))
             else:
                 config["pattern"] = props.get("EventPattern")
                 bus = props.get("EventBusName", "default")
                 config["event_bus"] = to_text(bus)
-                trigger = Trigger(type="eventBridge", source=self._source(bus), config=config, location=self._loc(lid))
-            self._add(function, trigger)
+                trigger = Trigger(type="eventBridge", source=self._source(bus), config=config, location=self.loc(lid))
+            self.add_trigger(function, trigger)
 
     def _schedule(self, lid: str, props: Mapping[str, Any]) -> None:
         target = props.get("Target")
         if not isinstance(target, Mapping):
             return
         expression = to_text(props.get("ScheduleExpression", ""))
-        self._add(self.fn(target.get("Arn")), Trigger(
+        self.add_trigger(self.fn(target.get("Arn")), Trigger(
             type="schedule", source=expression, config={"rate": [expression], "schedule": lid,
                                                          "scheduler": True},
-            location=self._loc(lid)))
+            location=self.loc(lid)))
 
     def _user_pool(self, lid: str, props: Mapping[str, Any]) -> None:
         hooks = props.get("LambdaConfig")
@@ -749,8 +748,8 @@ class _Mapper:
             for candidate in candidates:
                 function = self.fn(candidate)
                 if function:
-                    self._add(function, Trigger(type="cognito", source=lid, config={"trigger": hook},
-                                                location=self._loc(lid)))
+                    self.add_trigger(function, Trigger(type="cognito", source=lid, config={"trigger": hook},
+                                                location=self.loc(lid)))
                     break
 
     def _topic_rule(self, lid: str, props: Mapping[str, Any]) -> None:
@@ -758,24 +757,24 @@ class _Mapper:
         if not isinstance(payload, Mapping):
             return
         for action in payload.get("Actions") or []:
-            target = _nested(action, "Lambda", "FunctionArn")
+            target = nested(action, "Lambda", "FunctionArn")
             if target is not None:
-                self._add(self.fn(target), Trigger(type="iot", source=lid, config={"sql": payload.get("Sql")},
-                                                   location=self._loc(lid)))
+                self.add_trigger(self.fn(target), Trigger(type="iot", source=lid, config={"sql": payload.get("Sql")},
+                                                   location=self.loc(lid)))
 
     def _log_subscription(self, lid: str, props: Mapping[str, Any]) -> None:
-        self._add(self.fn(props.get("DestinationArn")), Trigger(
+        self.add_trigger(self.fn(props.get("DestinationArn")), Trigger(
             type="cloudwatchLog", source=self._source(props.get("LogGroupName")),
-            config={"filter": props.get("FilterPattern")}, location=self._loc(lid)))
+            config={"filter": props.get("FilterPattern")}, location=self.loc(lid)))
 
     def _pipe(self, lid: str, props: Mapping[str, Any]) -> None:
         for role in ("Target", "Enrichment"):
             function = self.fn(props.get(role))
             if function:
-                self._add(function, Trigger(type="other", source=lid,
+                self.add_trigger(function, Trigger(type="other", source=lid,
                                             config={"pipe": lid, "role": role.lower(),
                                                     "pipe_source": self._source(props.get("Source"))},
-                                            location=self._loc(lid)))
+                                            location=self.loc(lid)))
 
     def _target_group(self, lid: str, props: Mapping[str, Any]) -> None:
         if str(props.get("TargetType", "")).lower() != "lambda":
@@ -786,9 +785,9 @@ class _Mapper:
         auth = "none" if not auths or "none" in auths else sorted(auths)[0]
         for target in props.get("Targets") or []:
             if isinstance(target, Mapping):
-                self._add(self.fn(target.get("Id")), Trigger(
+                self.add_trigger(self.fn(target.get("Id")), Trigger(
                     type="alb", source=lid, public=public and auth == "none", auth=auth,
-                    config={"listeners": len(listeners)}, location=self._loc(lid)))
+                    config={"listeners": len(listeners)}, location=self.loc(lid)))
 
     def _alb_listeners(self, group: str) -> list[tuple[str, str]]:
         """(scheme, auth) of every listener or rule that forwards to target group ``group``."""
@@ -820,7 +819,7 @@ class _Mapper:
             return False
         if self.ref(action.get("TargetGroupArn")) == group:
             return True
-        groups = _nested(action, "ForwardConfig", "TargetGroups")
+        groups = nested(action, "ForwardConfig", "TargetGroups")
         return isinstance(groups, list) and any(
             isinstance(g, Mapping) and self.ref(g.get("TargetGroupArn")) == group for g in groups)
 
@@ -831,7 +830,7 @@ class _Mapper:
         events = props.get("Events")
         if not isinstance(events, Mapping):
             return []
-        original_events = _nested(self.original, "Resources", lid, "Properties", "Events")
+        original_events = nested(self.original, "Resources", lid, "Properties", "Events")
         triggers = []
         for name, event in events.items():
             if not isinstance(event, Mapping):
@@ -850,19 +849,19 @@ class _Mapper:
         kinds = {"s3": ("S3", "Bucket"), "cognito": ("Cognito", "UserPool")}
         if self.expansion is None or trigger.type not in kinds:
             return trigger
-        events = _nested(self.original, "Resources", self.owner(lid), "Properties", "Events")
+        events = nested(self.original, "Resources", self.owner(lid), "Properties", "Events")
         if not isinstance(events, Mapping):
             return trigger
         event_type, key = kinds[trigger.type]
         for name, event in events.items():
             if isinstance(event, Mapping) and event.get("Type") == event_type and \
-                    self.ref(self.resolver.resolve(_nested(event, "Properties", key))) == trigger.source:
+                    self.ref(self.resolver.resolve(nested(event, "Properties", key))) == trigger.source:
                 return replace(trigger, location=Location(self.file, line_of(events, name)))
         return trigger
 
     def original_properties(self, lid: str) -> dict[str, Any]:
         """Resolved properties of a resource as written (before SAM translation)."""
-        body = _nested(self.original, "Resources", lid)
+        body = nested(self.original, "Resources", lid)
         props = self.resolver.resolve(body.get("Properties") or {}, self.line(lid)) if isinstance(body, Mapping) else {}
         return props if isinstance(props, dict) else {}
 
@@ -897,7 +896,7 @@ class _Mapper:
         if kind in ("Api", "HttpApi"):
             api_id = self.ref(props.get("RestApiId") if kind == "Api" else props.get("ApiId"))
             auth = self._sam_event_auth(props, api_id)
-            key_required = bool(_nested(props, "Auth", "ApiKeyRequired"))
+            key_required = bool(nested(props, "Auth", "ApiKeyRequired"))
             if auth == "none" and key_required:
                 auth = "api_key"
             reachable, config = True, {}
@@ -939,15 +938,15 @@ class _Mapper:
                        location=location)
 
     def _sam_event_auth(self, props: Mapping[str, Any], api_id: str | None) -> str:
-        name = _nested(props, "Auth", "Authorizer")
-        api_auth = _nested(self.original_properties(api_id), "Auth") if api_id else None
+        name = nested(props, "Auth", "Authorizer")
+        api_auth = nested(self.original_properties(api_id), "Auth") if api_id else None
         if name is None and isinstance(api_auth, Mapping):
             name = api_auth.get("DefaultAuthorizer")
         if name is None or name == "NONE":
             return "none"
         if name == "AWS_IAM":
             return "iam"
-        definition = _nested(api_auth, "Authorizers", name) if isinstance(api_auth, Mapping) else None
+        definition = nested(api_auth, "Authorizers", name) if isinstance(api_auth, Mapping) else None
         return _authorizer_kind(definition)
 
 
@@ -991,13 +990,13 @@ def _allows_anyone(document: Any) -> bool:
 
 def _with_globals(template: Mapping[str, Any], props: Mapping[str, Any], resolver: Resolver) -> dict[str, Any]:
     """SAM Globals.Function under the function's own properties (untranslated functions only)."""
-    defaults = _nested(template, "Globals", "Function")
+    defaults = nested(template, "Globals", "Function")
     if not isinstance(defaults, Mapping):
         return dict(props)
     merged = dict(resolver.resolve(defaults) or {})
     for key, value in props.items():
         if key == "Environment" and isinstance(merged.get(key), Mapping) and isinstance(value, Mapping):
-            variables = dict(_nested(merged, "Environment", "Variables") or {})
+            variables = dict(nested(merged, "Environment", "Variables") or {})
             variables.update(value.get("Variables") or {})
             merged[key] = {**merged[key], **value, "Variables": variables}
         else:
@@ -1020,16 +1019,8 @@ def _policy_template(name: str, parameters: Any) -> Any:
         return None
 
 
-def _nested(value: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(key)
-    return value
-
-
 def _nested_text(value: Any, *keys: str) -> str | None:
-    found = _nested(value, *keys)
+    found = nested(value, *keys)
     return to_text(found) if found is not None else None
 
 
@@ -1048,351 +1039,3 @@ def _int(value: Any, default: int | None) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return default
-
-
-# -- API Gateway ----------------------------------------------------------------------------
-
-_HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "x-amazon-apigateway-any-method")
-
-
-def _scheme_kind(scheme: Any) -> str:
-    """Auth kind of an OpenAPI security scheme as API Gateway reads its extensions."""
-    if not isinstance(scheme, Mapping):
-        return "unknown"
-    authtype = str(scheme.get("x-amazon-apigateway-authtype", "")).lower()
-    authorizer = scheme.get("x-amazon-apigateway-authorizer")
-    kind = str(authorizer.get("type", "")).lower() if isinstance(authorizer, Mapping) else ""
-    if "cognito" in authtype or "cognito" in kind:
-        return "cognito"
-    if kind == "jwt" or scheme.get("type") in ("oauth2", "openIdConnect"):
-        return "jwt"
-    if authtype == "awssigv4" or kind == "aws_iam":
-        return "iam"
-    if kind in ("token", "request") or authtype == "custom":
-        return "lambda"
-    if scheme.get("type") == "apiKey" and not authtype and not authorizer:
-        return "api_key"
-    return "unknown"
-
-
-def _route_auth(security: Any, schemes: Mapping[str, Any]) -> tuple[str, bool, list[str]]:
-    """(auth kind, api key required, scheme names) of an operation's ``security`` list.
-
-    Alternatives are ORed, so the weakest wins; names inside one requirement are ANDed, so a
-    real authorizer beats an API key there.
-    """
-    if not isinstance(security, list) or not security:
-        return "none", False, []
-    rank = {"none": 0, "api_key": 1, "unknown": 2, "lambda": 3, "jwt": 3, "cognito": 3, "iam": 3}
-    weakest: str | None = None
-    key_required = True
-    names: list[str] = []
-    for requirement in security:
-        if not isinstance(requirement, Mapping):
-            continue
-        kinds = []
-        for name in requirement:
-            names.append(str(name))
-            kinds.append("none" if name == "NONE" and name not in schemes else _scheme_kind(schemes.get(name)))
-        has_key = "api_key" in kinds
-        key_required = key_required and has_key
-        strong = [k for k in kinds if k not in ("api_key", "none")]
-        kind = strong[0] if strong else ("api_key" if has_key else "none")
-        if weakest is None or rank[kind] < rank[weakest]:
-            weakest = kind
-    return weakest or "none", key_required and bool(names), names
-
-
-def _open_for_anyone(policy: Any) -> bool:
-    """True when a resource policy does not narrow who may invoke (absent, or Allow * with no Deny)."""
-    if not isinstance(policy, Mapping):
-        return True
-    statements = policy.get("Statement")
-    statements = statements if isinstance(statements, list) else [statements]
-    allows_anyone = False
-    for item in statements:
-        if not isinstance(item, Mapping):
-            continue
-        if item.get("Effect") == "Deny":
-            return False
-        principal = item.get("Principal")
-        if (principal == "*" or isinstance(principal, Mapping) and principal.get("AWS") in ("*", ["*"])) \
-                and not item.get("Condition"):
-            allows_anyone = True
-    return allows_anyone
-
-
-def _throttle(settings: Any, rate_key: str, burst_key: str) -> dict[str, Any] | None:
-    if not isinstance(settings, Mapping):
-        return None
-    found = {}
-    if settings.get(rate_key) is not None:
-        found["rate"] = settings[rate_key]
-    if settings.get(burst_key) is not None:
-        found["burst"] = settings[burst_key]
-    return found or None
-
-
-def rest_endpoint(api: Resource) -> tuple[bool, dict[str, Any]]:
-    """(reachable from the internet, facts for the trigger config) of a REST API or SAM Api."""
-    props = api.properties
-    endpoint = props.get("EndpointConfiguration")
-    if isinstance(endpoint, Mapping):
-        types = endpoint.get("Types") or endpoint.get("Type") or []
-    else:
-        types = endpoint or []
-    body = props.get("Body") or props.get("DefinitionBody")
-    body = body if isinstance(body, Mapping) else {}
-    body_types = _nested(body, "x-amazon-apigateway-endpoint-configuration", "types") or []
-    types = [str(t).upper() for t in (types if isinstance(types, list) else [types])]
-    types += [str(t).upper() for t in (body_types if isinstance(body_types, list) else [])]
-    policy = props.get("Policy") or body.get("x-amazon-apigateway-policy") or _nested(props, "Auth", "ResourcePolicy")
-    if isinstance(policy, Mapping) and "Statement" not in policy and all("Blacklist" in k for k in policy):
-        policy = None  # a SAM ResourcePolicy that only denies some callers leaves the API open
-    config: dict[str, Any] = {"api": api.logical_id, "endpoint": types or ["EDGE"]}
-    if policy is not None:
-        config["resource_policy"] = policy
-    private = "PRIVATE" in types or (policy is not None and not _open_for_anyone(policy))
-    return not private, config
-
-
-class _RestApis:
-    """API Gateway REST APIs: swagger bodies, Method resources, stages and usage plans."""
-
-    def __init__(self, mapper: _Mapper) -> None:
-        self.m = mapper
-        self.apis = {lid: r for lid, r in mapper.res.items() if r.type == "AWS::ApiGateway::RestApi"}
-        self.throttling: dict[str, dict[str, Any]] = {}
-        self.route_throttling: dict[tuple[str, str, str], dict[str, Any]] = {}
-
-    def collect(self) -> None:
-        if not self.apis:
-            return
-        self._stages()
-        for lid, api in self.apis.items():
-            body = api.properties.get("Body")
-            if isinstance(body, Mapping):
-                self._body(lid, api, body)
-        for lid, resource in self.m.res.items():
-            if resource.type == "AWS::ApiGateway::Method":
-                self._method(lid, resource.properties)
-
-    def _stages(self) -> None:
-        for resource in self.m.res.values():
-            props = resource.properties
-            if resource.type == "AWS::ApiGateway::Stage":
-                self._method_settings(self.m.ref(props.get("RestApiId")), props.get("MethodSettings"))
-            elif resource.type == "AWS::ApiGateway::Deployment":
-                description = props.get("StageDescription")
-                if isinstance(description, Mapping):
-                    api = self.m.ref(props.get("RestApiId"))
-                    limits = _throttle(description, "ThrottlingRateLimit", "ThrottlingBurstLimit")
-                    if api and limits:
-                        self.throttling.setdefault(api, limits)
-                    self._method_settings(api, description.get("MethodSettings"))
-        for resource in self.m.res.values():
-            if resource.type != "AWS::ApiGateway::UsagePlan":
-                continue
-            limits = _throttle(resource.properties.get("Throttle"), "RateLimit", "BurstLimit")
-            for stage in resource.properties.get("ApiStages") or []:
-                api = self.m.ref(stage.get("ApiId")) if isinstance(stage, Mapping) else None
-                if api and limits:
-                    self.throttling.setdefault(api, {**limits, "usage_plan": True})
-
-    def _method_settings(self, api: str | None, settings: Any) -> None:
-        if api is None or not isinstance(settings, list):
-            return
-        for item in settings:
-            limits = _throttle(item, "ThrottlingRateLimit", "ThrottlingBurstLimit")
-            if not isinstance(item, Mapping) or not limits:
-                continue
-            path = str(item.get("ResourcePath", "/*")).replace("~1", "/")
-            method = str(item.get("HttpMethod", "*")).upper()
-            if path in ("/*", "*") and method == "*":
-                self.throttling[api] = limits
-            else:
-                self.route_throttling[(api, path, method)] = limits
-
-    def _limits(self, api: str, path: str | None, method: str | None) -> dict[str, Any] | None:
-        for key in ((api, path, method), (api, path, "*")):
-            if key in self.route_throttling:
-                return self.route_throttling[key]
-        return self.throttling.get(api)
-
-    def _endpoint(self, api: Resource) -> tuple[bool, dict[str, Any]]:
-        """(reachable from the internet, facts for the trigger config)."""
-        return rest_endpoint(api)
-
-
-    def _body(self, lid: str, api: Resource, body: Mapping[str, Any]) -> None:
-        reachable, base_config = self._endpoint(api)
-        schemes = body.get("securityDefinitions") or _nested(body, "components", "securitySchemes") or {}
-        default_security = body.get("security")
-        for path, item in (body.get("paths") or {}).items():
-            if not isinstance(item, Mapping):
-                continue
-            for verb, operation in item.items():
-                if verb.lower() not in _HTTP_METHODS or not isinstance(operation, Mapping):
-                    continue
-                integration = operation.get("x-amazon-apigateway-integration")
-                if not isinstance(integration, Mapping):
-                    continue
-                function = self.m.fn(integration.get("uri"))
-                if function is None:
-                    continue
-                method = "ANY" if verb.lower() == "x-amazon-apigateway-any-method" else verb.upper()
-                security = operation.get("security", default_security)
-                auth, key_required, names = _route_auth(security, schemes if isinstance(schemes, Mapping) else {})
-                config = dict(base_config, integration=integration.get("type"))
-                if names:
-                    config["authorizer"] = names
-                self.m._add(function, Trigger(
-                    type="http", source=lid, public=reachable and auth in ("none", "api_key"), auth=auth,
-                    api_key_required=key_required, path=str(path), method=method,
-                    throttling=self._limits(lid, str(path), method), config=config,
-                    location=self.m.route_location(lid, function, str(path), verb)))
-
-    def _path(self, resource_id: Any, depth: int = 0) -> str:
-        lid = self.m.ref(resource_id)
-        if lid is None or self.m.res[lid].type != "AWS::ApiGateway::Resource" or depth > 50:
-            return ""
-        props = self.m.res[lid].properties
-        return f"{self._path(props.get('ParentId'), depth + 1)}/{to_text(props.get('PathPart', ''))}"
-
-    def _method(self, lid: str, props: Mapping[str, Any]) -> None:
-        integration = props.get("Integration")
-        function = self.m.fn(_nested(integration, "Uri")) if isinstance(integration, Mapping) else None
-        if function is None:
-            return
-        api_id = self.m.ref(props.get("RestApiId"))
-        path = self._path(props.get("ResourceId")) or "/"
-        method = str(props.get("HttpMethod", "ANY")).upper()
-        kind = str(props.get("AuthorizationType", "NONE")).upper()
-        auth = {"NONE": "none", "AWS_IAM": "iam", "COGNITO_USER_POOLS": "cognito", "CUSTOM": "lambda"}.get(kind,
-                                                                                                          "unknown")
-        authorizer = self.m.ref(props.get("AuthorizerId"))
-        if authorizer and auth in ("lambda", "unknown"):
-            declared = str(self.m.res[authorizer].properties.get("Type", "")).upper()
-            auth = "cognito" if declared == "COGNITO_USER_POOLS" else "lambda"
-        key_required = props.get("ApiKeyRequired") in (True, "true", "True")
-        if auth == "none" and key_required:
-            auth = "api_key"
-        reachable, config = self._endpoint(self.m.res[api_id]) if api_id in self.apis else (True, {})
-        config = dict(config, integration=integration.get("Type"), method_resource=lid)
-        if authorizer:
-            config["authorizer"] = authorizer
-        self.m._add(function, Trigger(
-            type="http", source=api_id, public=reachable and auth in ("none", "api_key"), auth=auth,
-            api_key_required=key_required, path=path, method=method,
-            throttling=self._limits(api_id, path, method) if api_id else None, config=config,
-            location=self.m._loc(lid)))
-
-
-class _HttpApis:
-    """API Gateway v2: HTTP APIs and WebSocket APIs (bodies, routes, quick-create targets)."""
-
-    def __init__(self, mapper: _Mapper) -> None:
-        self.m = mapper
-        self.apis = {lid: r for lid, r in mapper.res.items() if r.type == "AWS::ApiGatewayV2::Api"}
-        self.throttling: dict[str, dict[str, Any]] = {}
-        self.route_throttling: dict[tuple[str, str], dict[str, Any]] = {}
-
-    def collect(self) -> None:
-        if not self.apis:
-            return
-        for resource in self.m.res.values():
-            if resource.type == "AWS::ApiGatewayV2::Stage":
-                api = self.m.ref(resource.properties.get("ApiId"))
-                limits = _throttle(resource.properties.get("DefaultRouteSettings"),
-                                   "ThrottlingRateLimit", "ThrottlingBurstLimit")
-                if api and limits:
-                    self.throttling[api] = limits
-                routes = resource.properties.get("RouteSettings")
-                for key, settings in (routes.items() if isinstance(routes, Mapping) else ()):
-                    limits = _throttle(settings, "ThrottlingRateLimit", "ThrottlingBurstLimit")
-                    if api and limits:
-                        self.route_throttling[(api, key)] = limits
-        for lid, api in self.apis.items():
-            props = api.properties
-            kind = "websocket" if str(props.get("ProtocolType", "HTTP")).upper() == "WEBSOCKET" else "httpApi"
-            function = self.m.fn(props.get("Target")) if props.get("Target") is not None else None
-            if function:
-                self._route(function, lid, kind, "$default", "none", False, {}, self.m._loc(lid))
-            body = props.get("Body")
-            if isinstance(body, Mapping):
-                self._body(lid, kind, body)
-        connect_auth = self._connect_auth()
-        for lid, resource in self.m.res.items():
-            if resource.type == "AWS::ApiGatewayV2::Route":
-                self._route_resource(lid, resource.properties, connect_auth)
-
-    def _route(self, function: str, api: str, kind: str, key: str, auth: str, key_required: bool,
-               config: dict[str, Any], location: Location) -> None:
-        method, _, path = key.partition(" ") if " " in key else (None, "", key)
-        self.m._add(function, Trigger(
-            type=kind, source=api, public=auth in ("none", "api_key"), auth=auth, api_key_required=key_required,
-            path=path, method=method.upper() if method else None,
-            throttling=self.route_throttling.get((api, key)) or self.throttling.get(api),
-            config=dict(config, api=api, route_key=key), location=location))
-
-    def _body(self, lid: str, kind: str, body: Mapping[str, Any]) -> None:
-        schemes = _nested(body, "components", "securitySchemes") or body.get("securityDefinitions") or {}
-        default_security = body.get("security")
-        for path, item in (body.get("paths") or {}).items():
-            if not isinstance(item, Mapping):
-                continue
-            for verb, operation in item.items():
-                if verb.lower() not in _HTTP_METHODS or not isinstance(operation, Mapping):
-                    continue
-                integration = operation.get("x-amazon-apigateway-integration")
-                function = self.m.fn(integration.get("uri")) if isinstance(integration, Mapping) else None
-                if function is None:
-                    continue
-                method = "ANY" if verb.lower() == "x-amazon-apigateway-any-method" else verb.upper()
-                auth, key_required, names = _route_auth(operation.get("security", default_security),
-                                                        schemes if isinstance(schemes, Mapping) else {})
-                config = {"authorizer": names} if names else {}
-                key = "$default" if path == "$default" else f"{method} {path}"
-                self._route(function, lid, kind, key, auth, key_required, config,
-                            self.m.route_location(lid, function, str(path), verb))
-
-    def _auth_of(self, props: Mapping[str, Any]) -> str:
-        kind = str(props.get("AuthorizationType", "NONE")).upper()
-        auth = {"NONE": "none", "AWS_IAM": "iam", "JWT": "jwt", "CUSTOM": "lambda"}.get(kind, "unknown")
-        authorizer = self.m.ref(props.get("AuthorizerId"))
-        if authorizer:
-            declared = str(self.m.res[authorizer].properties.get("AuthorizerType", "")).upper()
-            auth = "jwt" if declared == "JWT" else "lambda" if declared == "REQUEST" else auth
-        return auth
-
-    def _connect_auth(self) -> dict[str, str]:
-        found = {}
-        for resource in self.m.res.values():
-            props = resource.properties
-            if resource.type == "AWS::ApiGatewayV2::Route" and props.get("RouteKey") == "$connect":
-                api = self.m.ref(props.get("ApiId"))
-                if api:
-                    found[api] = self._auth_of(props)
-        return found
-
-    def _route_resource(self, lid: str, props: Mapping[str, Any], connect_auth: Mapping[str, str]) -> None:
-        integration = self.m.ref(props.get("Target"))
-        if integration is None or self.m.res[integration].type != "AWS::ApiGatewayV2::Integration":
-            return
-        function = self.m.fn(self.m.res[integration].properties.get("IntegrationUri"))
-        api = self.m.ref(props.get("ApiId"))
-        if function is None or api is None:
-            return
-        kind = "websocket" if str(self.apis[api].properties.get("ProtocolType", "")).upper() == "WEBSOCKET" \
-            else "httpApi" if api in self.apis else "httpApi"
-        auth = self._auth_of(props)
-        if kind == "websocket" and props.get("RouteKey") != "$connect":
-            auth = connect_auth.get(api, auth)
-        key_required = props.get("ApiKeyRequired") in (True, "true")
-        if auth == "none" and key_required:
-            auth = "api_key"
-        config: dict[str, Any] = {"route": lid}
-        if props.get("AuthorizerId") is not None:
-            config["authorizer"] = self.m.ref(props["AuthorizerId"]) or to_text(props["AuthorizerId"])
-        self._route(function, api, kind, to_text(props.get("RouteKey", "$default")), auth, key_required, config,
-                    self.m._loc(lid))

@@ -443,3 +443,12 @@ def to_text(value: Any) -> str:
         if key == "Fn::ImportValue":
             return "${ImportValue:" + to_text(argument) + "}"
     return json.dumps(value, sort_keys=True, default=str)
+
+
+def nested(value: Any, *keys: str) -> Any:
+    """``value[k1][k2]...`` or ``None`` when a level is missing or not a mapping (templates are ragged)."""
+    for key in keys:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(key)
+    return value
