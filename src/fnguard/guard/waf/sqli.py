@@ -115,7 +115,7 @@ def tokenize(text: str, quote: str = "") -> list[Token]:
                 continue  # x'41', n'abc': the string token follows
             append(_word_token(value, _PAREN.match(text, end) is not None))
         elif kind == "s":
-            append(Token("s", value[1:]))
+            append(Token("s", value))  # with its quotes: which quote opened it matters
         elif kind == "bt" or kind == "br":
             append(Token("b", value[1:-1]))
         elif kind == "o":
@@ -201,17 +201,17 @@ def fingerprint(tokens: list[Token]) -> str:
 # -- the decision ---------------------------------------------------------------------------------
 
 # ``S`` is select (the only verb a UNION or a sub-query can start with), ``E`` every other verb.
-_STMT = r"(?:S(?:[onvf(]|b[,k]|k[bo(])|E(?:$|c|;|o|k[bn]|b[snv(,;c.]|b$|v|n|\())"
+_STMT = r"(?:S(?:[onvf(]|b[,k]|k[bo(])|E(?:$|c|;|o|k[bn]|b[snv(,;c.]|bk[b(]|b$|v|n|\())"
 # An operand followed by something that makes it an expression, a call, a sub-query or a variable.
-_EXPR = rf"(?:o*\(*o*(?:[nsvb]\)*(?:=|o+\(*(?:f\(|[nsvb]\)*=))|[nsv]\)*c|f\(|{_STMT}|v)|\(+[nsvb])"
-_ANYWHERE = re.compile(rf"U\(*S|;(?:{_STMT}|E[kXc;]|Eb$)|[=o,&n]\(+S(?:[onvf(]|b[,o])|Bn(?:\)*c|\)*$|,n|=n)|B[nb]c")
+_EXPR = rf"(?:o*\(*o*(?:[nsvb]\)*o*(?:=|o+\(*(?:f\(|[nsvb]\)*=))|[nsv]\)*c|f\(|{_STMT}|v)|\(+[nsvb])"
+_ANYWHERE = re.compile(rf"U\(*S|;(?:{_STMT}|E[kXc;]|Eb$|kv)|[=o,&n]\(+S(?:[onvf(]|b[,o])|Bn(?:\)*c|\)*$|,n|=n)|B[nb]c")
 _AFTER_BREAKOUT = re.compile(
-    rf"^\)*(?:&{_EXPR}|;(?:c|$|{_STMT})|B[nbf]|{_STMT}|c|\(+S|[=o](?:\(*(?:f\(|v|[ES]|\())"
-    rf"|,\(*(?:f\(|[ES]|v)|f\([^)]{{0,20}}\)+[=o&c])"
+    rf"^\)*(?:&{_EXPR}|;(?:c|$|k{{0,2}}(?:{_STMT}|E))|B[nbf]|{_STMT}|c|\(+S|[=o](?:\(*(?:f\(|v|[ES]|\())"
+    rf"|,\(*(?:f\(|[ES]|v)|f\([^)]{{0,20}}\)+[=o&c]|E[bkvn,=o(]{{0,12}}(?:;|c$))"
 )
 _SYMBOL_COMPARE = re.compile(r"^\)*=+o*[nsv]")
 _NUMERIC_START = re.compile(
-    rf"^(?:o?n(?:on)*|\)+|o?v)\)*(?:&{_EXPR}|;{_STMT}|B[nbf]|c$)|^&{_EXPR}|^&[nv]c?$|^E(?:v|k[bnf]|b[(.]|;)|^[nvb]\)+(?:&{_EXPR}|c$|;)"
+    rf"^(?:o?n(?:on)*|\)+|o?v)\)*(?:&{_EXPR}|;{_STMT}|B[nbf]|c$|U)|^&{_EXPR}|^&[nv]c?$|^o?E(?:v|k[bnf]|b[(.v]|;)|^o?n\)*{_STMT}|^[nvb]\)+k[bkn]|^[nvb]\)+(?:&{_EXPR}|c$|;)"
     rf"|^o?n=n&|^\)+c$|^Bn(?:$|c|,|=)"
 )
 _STATEMENT = re.compile(r"^\(*S[^k]{0,30}?[fnvo][^k]{0,30}k[bf(]|^\(*S\(|^\(*Sf\(|^S[bo,]{1,6}k[b]{1,3};")
@@ -239,6 +239,11 @@ def _strong_token(tokens: list[Token]) -> str | None:
             return f"system variable {tok.text}"
         if tok.kind == "E" and tok.text == "waitfor" and "delay" in tok_texts:
             return "waitfor"
+    if "case" in tok_texts and "when" in tok_texts and "then" in tok_texts:
+        return "case when ... then expression"
+    if sum(1 for tok in tokens if tok.kind == "f" and tok.text in DANGEROUS) >= 2 \
+            and sum(1 for tok in tokens if tok.kind == "(") >= 2:
+        return "nested SQL function calls"
     return None
 
 
@@ -257,20 +262,24 @@ def detect(text: str) -> SqlMatch | None:
         if "c" in fp[:-1]:
             fp = fp[:-1].replace("c", "") + fp[-1]
         strong = _strong_token(tokens)
-        if strong is not None and (quote or "(" in fp or "k" in fp or "&" in fp or "E" in fp or "S" in fp):
+        if strong is not None and (quote or "(" in fp or "k" in fp or "&" in fp or "E" in fp or "S" in fp
+                                   or strong.startswith(("system variable", "case", "nested"))):
             return SqlMatch(quote, fp, strong)
         found = _ANYWHERE.search(fp)
         if found is None and "=" in fp:
             tautology = _tautology(tokens)
             if tautology is not None:
                 return SqlMatch(quote, fp, tautology)
-        if found is None and _ALL_SQL.match(fp) and any(c in fp for c in "&=S") and any(c in fp for c in "fv("):
+        if found is None and _ALL_SQL.match(fp) and (any(c in fp for c in "&=S") or fp.endswith("c") and len(fp) >= 4) \
+                and any(c in fp for c in "fv("):
             return SqlMatch(quote, fp, "SQL expression")
         if found is not None:
             return SqlMatch(quote, fp, f"shape {found.group()}")
         if quote:
             rest = fp[1:]
             found = _AFTER_BREAKOUT.search(rest)
+            if found is None and _valid_tail(tokens, quote):
+                return SqlMatch(quote, fp, "break-out into an expression")
             if found is None and _SYMBOL_COMPARE.match(rest):
                 op = next(t for t in tokens[1:] if t.kind in "=o")
                 if not op.text.isalpha():
@@ -313,6 +322,50 @@ def _tautology(tokens: list[Token]) -> str | None:
     for i in range(len(tokens) - 3):
         logic, left, op, right = tokens[i: i + 4]
         if logic.kind == "&" and op.kind == "=" and op.text in ("=", "<=>", "like", "is", ">=", "<=") \
-                and left.kind in "nsbv" and left.kind == right.kind and left.text == right.text:
+                and left.kind in "nsbv" and left.kind == right.kind and left.text.strip("'\"") == right.text.strip("'\""):
             return f"tautology {left.text}{op.text}{right.text}"
     return None
+
+
+_OPERANDS = frozenset("nsvbk")
+
+
+def _valid_tail(tokens: list[Token], quote: str) -> bool:
+    """After a closed string: operator, expression, and an end the application's quote completes.
+
+    ``aa' / current_date != '1`` reads as string, operator, operand, comparison, and a string the
+    application's own closing quote terminates: valid SQL that changes the query. English with an
+    apostrophe rarely alternates operators and operands like this and ends in a short open string.
+    """
+    if len(tokens[0].text.strip().split()) > 1:
+        return False  # the closed string is a phrase, not a value an attacker pads
+    rest = tokens[1:]
+    while rest and rest[0].kind == ")":
+        rest = rest[1:]
+    if len(rest) < 2 or rest[0].kind not in "=o&":
+        return False
+    last = rest[-1]
+    if last.kind == "c":
+        body = last.text.lstrip("-#/*").rstrip("*/").strip()
+        if sum(ch.isalpha() for ch in body) > 2:
+            return False
+        rest = rest[:-1]
+    elif last.kind == ";":
+        rest = rest[:-1]
+    elif last.kind == "s":
+        open_text = last.text.rstrip()
+        if not open_text.startswith(quote) or (len(open_text) > 1 and open_text.endswith(quote)):
+            return False  # closed by the payload itself, or opened by the other quote
+        if len(open_text) > 5 or " " in open_text:
+            return False
+    else:
+        return False
+    previous = ""
+    for tok in rest:
+        kind = tok.kind
+        if kind not in "=o&nsvbkf(),":
+            return False
+        if kind in _OPERANDS and previous in _OPERANDS:
+            return False
+        previous = kind
+    return any(tok.kind in "=&" for tok in rest) or rest[0].kind == "o" and len(rest) >= 2
