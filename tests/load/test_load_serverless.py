@@ -189,7 +189,12 @@ def test_kitchen_app_identity(kitchen):
     assert kitchen.source.endswith("kitchen/serverless.yml")
     assert set(kitchen.resources) == {"OrdersTable", "UploadsBucket", "WorkQueue", "CronRole", "PublicInvoke",
                                       "Topic", "TopicSubscription", "WorkQueuePolicy", "UploadsPolicy",
-                                      "ClicksMapping", "NightlyRule"}  # framework-made ids are not listed
+                                      "ClicksMapping", "NightlyRule",
+                                      # made by the framework for s3/sns events, named as it names them
+                                      "S3BucketKitchenuploads", "SNSTopicAlerts"}
+    assert kitchen.resources["S3BucketKitchenuploads"].properties == {"BucketName": "kitchen-uploads"}
+    assert kitchen.resources["SNSTopicAlerts"].type == "AWS::SNS::Topic"
+    assert "ApiGatewayRestApi" not in kitchen.resources and "ApiLambdaFunction" not in kitchen.resources
     assert kitchen.resources["WorkQueue"].properties["QueueName"] == "kitchen-dev-work"
     assert kitchen.resources["WorkQueue"].location.line is not None
 

@@ -121,6 +121,7 @@ def load(path: Path, document: Any, *, options: Options | None = None) -> App:
                                function_names=names, websocket_connect_auth=connect_auth)
         functions.append(_function(svc, name, settings, location.line, context, shared))
         warnings.extend(context.warnings)
+    resources = {**_event_resources(functions, raw_resources), **resources}
     functions = _attach_resource_triggers(svc, functions, template, stubs, path)
     functions = _mark_public_sources(svc, functions)
     functions = _share_roles(svc, functions)
@@ -652,6 +653,29 @@ def _optional_int(value: Any) -> int | None:
 
 
 # -- resources: that point at our functions ---------------------------------------------------
+
+
+def _event_resources(functions: list[Function], raw: Mapping[str, Any]) -> dict[str, Resource]:
+    """Buckets and topics the framework creates for ``s3``/``sns`` events, as it names them.
+
+    Policies in ``resources:`` refer to them (``Ref: S3BucketPhotos``), so analyses must find
+    them among the app's resources; a bucket already declared by name in ``resources:`` wins.
+    """
+    declared = {body.get("Properties", {}).get(key) for body in raw.values() if isinstance(body, Mapping)
+                and isinstance(body.get("Properties"), Mapping) for key in ("BucketName", "TopicName")}
+    made: dict[str, Resource] = {}
+    for function in functions:
+        for trigger in function.triggers:
+            name = trigger.source
+            if not isinstance(name, str) or name in declared or name.startswith("arn:"):
+                continue
+            if trigger.type == "s3" and not trigger.config.get("existing"):
+                made.setdefault("S3Bucket" + _alphanumeric(name), Resource(
+                    "S3Bucket" + _alphanumeric(name), "AWS::S3::Bucket", {"BucketName": name}, trigger.location))
+            elif trigger.type == "sns" and "subscription" not in trigger.config and name not in raw:
+                made.setdefault("SNSTopic" + _alphanumeric(name), Resource(
+                    "SNSTopic" + _alphanumeric(name), "AWS::SNS::Topic", {"TopicName": name}, trigger.location))
+    return made
 
 
 def _attach_resource_triggers(svc: _Service, functions: list[Function], template: Mapping[str, Any],
