@@ -25,7 +25,7 @@ def test_dvsa_order_manager_node_serialize(corpus: Path, capsys: pytest.CaptureF
     serialize = next(f for f in findings if f["details"].get("package") == "node-serialize")
     assert serialize["details"]["blast_radius"]["public"] is True
     assert serialize["severity"] == "critical"
-    assert "older than 30 days" in err
+    assert "dependency_findings failed" not in err
 
 
 def test_serverless_goat_node_uuid(corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
