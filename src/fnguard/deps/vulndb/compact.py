@@ -35,13 +35,18 @@ _SUMMARY_CHARS = 200
 
 @dataclass
 class CompiledEcosystem:
-    """One ecosystem's index while it is built."""
+    """One ecosystem's index while it is built (mutable: it is filled record by record)."""
 
     packages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Normalised package name → compact records."""
     records: int = 0
+    """Live records read."""
     withdrawn: int = 0
+    """Withdrawn records skipped."""
     snapshot: str | None = None
+    """Newest modification date seen (dates in the future are ignored as typos)."""
     dropped_ranges: int = 0
+    """Ranges left out because a version in them could not be read even after clean-up."""
 
 
 def _summary(record: Mapping[str, Any]) -> str:
