@@ -246,6 +246,8 @@ def test_usage_plan_throttle_is_on_rest_routes_marked_as_a_usage_plan(kitchen):
     assert routes[("/partner", "GET")].throttling == {"rate": 100, "burst": 200, "usage_plan": True}
     assert routes[("/items", "GET")].throttling == {"rate": 100, "burst": 200, "usage_plan": True}
     assert routes[("/items", "GET")].config["usage_plan"]["quota"] == [{"limit": 5000, "period": "DAY"}]
+    assert routes[("/partner", "GET")].config["api_keys"] == ["partner"]
+    assert "api_keys" not in routes[("/items", "GET")].config
     assert all(t.throttling is None for t in kitchen.function("httpFn").triggers)
 
 

@@ -122,6 +122,8 @@ def _http(body: Any, context: EventContext, location: Location) -> Trigger:
     reachable, endpoint = _rest_endpoint(api_id, context.provider)
     config.update(endpoint)
     config["access_logs"] = _access_logs(context.provider, "restApi")
+    if private and gateway.get("apiKeys"):
+        config["api_keys"] = gateway["apiKeys"]
     return Trigger(
         type="http",
         source=api_id,
