@@ -8,6 +8,8 @@ with "interesting" characters or keywords are normalised and matched.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 import time
@@ -34,6 +36,7 @@ _DECODE_MARKERS = ("%", "&", "\\", "+")
 _KEY_MARKERS = ("$", "__", "prototype", "constructor", "[")
 # Nothing but letters, digits and . , _ - : names, ids, dates, tokens. Nothing to see.
 _PLAIN = re.compile(r"[a-z0-9_.,\-]*")
+_BASE64 = re.compile(r"[A-Za-z0-9+/]{14,}={0,2}")
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_\-]*")
 _WORD = re.compile(r"[a-z0-9_]+")
 # Serialized-object markers hidden inside base64/hex words (no separator to find them by).
@@ -155,10 +158,16 @@ class Engine:
         """Detections in one string leaf; one per attack class at most (the first rule that fires)."""
         return [_detection(rule, location, excerpt, key=False) for rule, excerpt in self._scan(value)]
 
-    def _scan(self, value: str) -> list[tuple[Rule, str]]:
+    def _scan(self, value: str, nested: bool = False) -> list[tuple[Rule, str]]:
         """(rule, excerpt) for each class that fires on ``value``; no path is built for clean values."""
         if not value:
             return []
+        if not nested and len(value) >= 16 and len(value) % 4 == 0 and _BASE64.fullmatch(value) is not None:
+            inner = _base64_text(value)
+            if inner is not None:
+                found = self._scan(inner, nested=True)
+                if found:
+                    return [(rule, f"base64:{excerpt}") for rule, excerpt in found]
         if len(value) > self.max_value_bytes:
             value = value[: self.max_value_bytes]
         low = value.lower()
@@ -311,6 +320,21 @@ class _Walk:
         if found:
             location = _join(path, step) if keyed else path + step
             self._add([_detection(rule, location, excerpt, key=False) for rule, excerpt in found])
+
+
+def _base64_text(value: str) -> str | None:
+    """The text a base64 value decodes to, when it is text (Kinesis data, encoded payloads)."""
+    try:
+        data = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        # pickles and Java streams are binary: keep them visible to the deserialization rules
+        return data.decode("latin-1") if data[:1] in (b"\x80", b"\xac", b"c") else None
+    printable = sum(ch.isprintable() or ch in "\r\n\t" for ch in text)
+    return text if printable >= 0.9 * len(text) else None
 
 
 def _join(path: str, key: str) -> str:

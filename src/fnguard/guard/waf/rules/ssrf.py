@@ -12,7 +12,7 @@ from fnguard.guard.waf.rules.base import ClassRules, Rule, rx
 _URL = re.compile(
     r"(?:\b([a-z][a-z0-9+.-]{1,15}):/{0,3}|(?:^|[\s\"'=(@])//)"
     r"(?:[^/@\s?#]{0,80}@)?"
-    r"(\[[0-9a-f:.%a-z]{2,60}\]|[^/:?#\s\\\"'<>@]{1,255})"
+    r"(\[[0-9a-f:.%a-z]{2,60}\]?|[^/:?#\s\\\"'<>@]{1,255})"
     r"(?::(\d{1,6}))?"
 )
 _DNS_REBIND = re.compile(
@@ -24,12 +24,25 @@ _METADATA_HOSTS = {
     "metadata.goog", "instance-data", "instance-data.ec2.internal", "100.100.100.200",
     "metadata.packet.net", "metadata.azure.com", "169.254.169.253", "192.0.0.192", "fd00:ec2::254",
 }
-_LAMBDA_PORTS = {"9001", "9000", "2773", "2772", "4243"}
+_HOST_CHARS = re.compile(r"[a-z0-9._-]+")
+_LOCAL_NAMES = frozenset(("localhost", "localtest.me", "ip6-localhost", "ip6-loopback", "ipv6-localhost",
+                          "localhost.localdomain", "lvh.me", "vcap.me", "0", "kubernetes", "kubernetes.default"))
+_LOCAL_SUFFIXES = (".localhost", ".internal", ".local", ".localdomain", ".svc", ".cluster.local", ".localtest.me",
+                   ".lvh.me", ".vcap.me", ".docker.internal")
 
 
 def _ipv4_loose(host: str) -> ipaddress.IPv4Address | None:
-    """Parse the way inet_aton and browsers do: 1-4 parts, each decimal, 0x-hex or 0-octal."""
+    """Parse the way inet_aton and browsers do: 1-4 parts, each decimal, 0x-hex or 0-octal.
+
+    A single number wider than 32 bits is truncated, as some URL parsers do (7147006462 is
+    169.254.169.254 there)."""
     parts = host.rstrip(".").split(".")
+    if len(parts) == 1:
+        try:
+            number = int(parts[0], 16) if parts[0].startswith("0x") else int(parts[0], 8 if parts[0][:1] == "0" and len(parts[0]) > 1 else 10)
+        except ValueError:
+            return None
+        return ipaddress.IPv4Address(number & 0xFFFFFFFF)
     if not 1 <= len(parts) <= 4:
         return None
     values: list[int] = []
@@ -67,16 +80,18 @@ def _internal_ip(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool
 
 def _classify(host: str) -> str | None:
     """Why this host is a forgery target, or None."""
-    host = host.strip().rstrip(".")
-    if host in _METADATA_HOSTS:
-        return "metadata"
+    host = host.strip().replace("\\", "")
     if host.startswith("["):
-        inner = host[1:-1].split("%")[0]
+        inner = host[1:].split("]")[0].split("%")[0]
         try:
             return "internal" if _internal_ip(ipaddress.IPv6Address(inner)) else None
         except ValueError:
             return None
-    if host == "localhost" or host.endswith(".localhost") or host.endswith(".internal") and "metadata" in host:
+    clean = _HOST_CHARS.match(host)
+    host = clean.group().rstrip(".") if clean else ""
+    if host in _METADATA_HOSTS:
+        return "metadata"
+    if host in _LOCAL_NAMES or host.endswith(_LOCAL_SUFFIXES):
         return "internal"
     if _DNS_REBIND.search(host):
         return "rebind"
@@ -89,21 +104,33 @@ def _classify(host: str) -> str | None:
     return None
 
 
+_NOT_NETWORK = frozenset(("mailto", "tel", "urn", "data", "javascript", "about", "blob", "arn", "sms"))
+_AT_HOST = re.compile(r"@\s*(\[[0-9a-f:.]{2,60}\]?|[a-z0-9._-]{1,255})")
+_BARE_HOST = re.compile(r"^([a-z0-9._-]{1,255})(?::\d{1,5})?/")
+
+
 def _internal_url(forms: Forms) -> str | None:
-    text = forms.get("text")
-    if ":" not in text and "//" not in text and not text.startswith("localhost"):
-        return None
-    for found in _URL.finditer(text):
-        scheme = found.group(1)
-        if scheme is None and found.start() > 0 and not text.startswith("//", found.start(2) - 2):
-            continue
-        if scheme is not None and scheme not in ("http", "https", "ftp", "gopher", "dict", "ldap", "tftp", "sftp",
-                                                 "ws", "wss", "file", "local_file", "netdoc", "jar", "smb", "redis",
-                                                 "mysql", "telnet", "ssh", "rtsp", "imap", "pop3", "smtp", "ldaps"):
-            continue
-        reason = _classify(found.group(2))
-        if reason is not None:
-            return text[found.start(): found.end() + 60]
+    """A URL (or bare host/path) whose host, however written, is internal."""
+    raw = forms.get("raw")
+    for text in dict.fromkeys((forms.get("text"), raw, forms.get("text").replace("\\", ""))):
+        if ":" in text or "//" in text:
+            for found in _URL.finditer(text):
+                scheme = found.group(1)
+                if scheme is None and found.start() > 0 and not text.startswith("//", found.start(2) - 2):
+                    continue
+                if scheme in _NOT_NETWORK:
+                    continue
+                if _classify(found.group(2)) is not None:
+                    return text[found.start(): found.end() + 60]
+            if "://" in text and "@" in text:
+                for found in _AT_HOST.finditer(text):
+                    if _classify(found.group(1)) is not None:
+                        return text[max(0, found.start() - 40): found.end() + 20]
+        bare = _BARE_HOST.match(text)
+        if bare is not None and "." in bare.group(1) or bare is not None and bare.group(1) in _LOCAL_NAMES:
+            host = bare.group(1)
+            if host in _LOCAL_NAMES or host.endswith(_LOCAL_SUFFIXES) or host in _METADATA_HOSTS:
+                return text[: bare.end() + 40]
     return None
 
 
@@ -129,5 +156,5 @@ RULES = ClassRules(
              pattern=rx(r"https?://[^/\s]{0,80}[#@\\][^/\s]{0,40}@?(?:127\.|localhost|0\.0\.0\.0|169\.254\.|\[::)"),
              forms=("text",), needs=('://',)),
     ),
-    needs=('://', 'http:', 'https:', ':/', 'localhost', 'metadata', 'instance-data', '169.254', '127.', '0.0.0.0', '[::', 'aws_lambda', '/latest/', 'runtime/', 'extension/', 'telemetry/', '/logs/', '100.100', 'fd00', '/v2/credentials', 'aws_container', 'jar:'),
+    needs=('://', 'http:', 'https:', ':/', 'local', 'internal', 'svc', 'loopback', 'lvh', 'vcap', 'kubernetes', 'localhost', 'metadata', 'instance-data', '169.254', '127.', '0.0.0.0', '[::', 'aws_lambda', '/latest/', 'runtime/', 'extension/', 'telemetry/', '/logs/', '100.100', 'fd00', '/v2/credentials', 'aws_container', 'jar:'),
 )
