@@ -205,8 +205,8 @@ BEHAVIOUR_SECTIONS = ("sandbox", "egress", "processes", "files", "native", "tmp"
 def _attach_behaviour(guard: Guard, handler_dir: str | None) -> None:
     """Attach the behaviour stages when the config has one of their sections."""
     sections = guard.config.sections
-    if not any(sections.get(name) for name in BEHAVIOUR_SECTIONS):
-        return
+    if guard.config.mode != "learn" and not any(sections.get(name) for name in BEHAVIOUR_SECTIONS):
+        return  # learn mode always records behaviour; the other modes only when configured
     import importlib
 
     importlib.import_module(BEHAVIOUR_MODULE).attach(guard, sections, handler_dir=handler_dir)
