@@ -752,3 +752,13 @@ resources:
     assert [(s.source, s.actions) for s in a.statements] == [("inline:app", ("sqs:*",)),
                                                             ("inline:ExtraPolicy", ("s3:GetObject",))]
     assert not any("outside this app" in w for w in app.warnings)
+
+
+def test_serverless_json_form(tmp_path):
+    _write(tmp_path, '{\n  "service": "jsonsvc",\n  "provider": {"name": "aws", "runtime": "python3.12"},\n'
+                     '  "functions": {\n    "hello": {"handler": "h.main", "events": [{"httpApi": "GET /hi"}]}\n'
+                     '  }\n}\n', "serverless.json")
+    (app,) = load_path(tmp_path)
+    hello = app.function("hello")
+    assert app.name == "jsonsvc" and hello.location.line == 5
+    assert [(t.type, t.path, t.method, t.public) for t in hello.triggers] == [("httpApi", "/hi", "GET", True)]
