@@ -209,3 +209,9 @@ def test_fg504_suffix_filter(tmp_path: Path, key_expr: str, expected: list[str])
 def test_fg502_tolerates_the_usual_thirty_seconds(tmp_path: Path) -> None:
     files = sam_fn("Timeout: 30\nEvents:\n  E: {Type: Api, Properties: {Path: /x, Method: get}}\n")
     assert run(tmp_path, files, wallet.timeout_beyond_caller) == []
+
+
+def test_fg501_authenticated_route_without_limits_is_medium(tmp_path: Path) -> None:
+    files = sls("api:\n  handler: app.handler\n  events:\n    - http: {path: x, method: post, authorizer: aws_iam}\n")
+    found = run(tmp_path, files, wallet.unbounded_public_entry)
+    assert [(f.severity, f.details["anonymous"]) for f in found] == [("medium", False)]

@@ -71,7 +71,10 @@ def unbounded_public_entry(app: App, context: ScanContext) -> Iterator[Finding]:
     for function in app.functions:
         if function.reserved_concurrency is not None and function.reserved_concurrency >= 0:
             continue
-        doors = [t for t in function.triggers if t.public and (t.type in HTTP_ROUTE_TYPES or t.type == "url")]
+        # Internet-reachable doors: public ones, and authenticated routes (reachable by any signed-in caller);
+        # an internal ALB or a private API (public False, no auth) is not one.
+        doors = [t for t in function.triggers if (t.type in HTTP_ROUTE_TYPES or t.type == "url")
+                 and (t.public or t.auth not in ("none", "api_key"))]
         open_doors = [t for t in doors if t.type == "url" or not _throttled(app, t)]
         if not open_doors:
             continue
