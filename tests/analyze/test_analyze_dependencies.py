@@ -62,6 +62,7 @@ def test_vulnerable_unpinned_and_unauditable_findings(tmp_path: Path) -> None:
     assert vulnerable["PyJWT"].details["imported_by"] == ["fn/helpers.py"]
     assert vulnerable["urllib3"].details["reachable"] is False
     assert vulnerable["PyYAML"].details["blast_radius"]["wide_permissions"] is True
+    assert vulnerable["PyYAML"].details["blast_radius"]["services"] == ["dynamodb"]
     assert vulnerable["PyYAML"].line == 1 and vulnerable["PyYAML"].file == str(code / "requirements.txt")
     assert "imported by app.py" in vulnerable["PyYAML"].message
     assert [f.details["package"] for f in findings if f.rule_id == "FG302"] == ["boto3"]

@@ -36,6 +36,7 @@ def blast_radius(function: Function) -> dict[str, Any]:
         "public_triggers": sorted({f"{t.type}({t.auth})" for t in public}),
         "triggers": sorted({t.type for t in function.triggers}),
         "actions": len(actions),
+        "services": sorted({action.split(":", 1)[0] for action in actions if ":" in action}),
         "wildcard_actions": sorted(wildcard_actions),
         "wildcard_resources": wildcard_resources,
         "wide_managed_policies": wide_managed,
