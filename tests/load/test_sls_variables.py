@@ -340,3 +340,12 @@ custom:
     assert _resolve(tmp_path, text, stage="prod")[0]["custom"] == {"domain": "example.com", "tier": "free"}
     doc, _ = _resolve(tmp_path, text, params={"tier": "paid"})
     assert doc["custom"] == {"domain": "dev.example.com", "tier": "paid"}
+
+
+def test_broken_included_file_is_a_warning_not_an_error(tmp_path):
+    (tmp_path / "bad.yml").write_text("key: [unclosed\n")
+    doc, notes = _resolve(tmp_path, "service: s\nprovider: {name: aws}\ncustom:\n  v: ${file(./bad.yml):key, 'fallback'}\n"
+                          "  w: ${file(./bad.yml):key}\n")
+    assert doc["custom"] == {"v": "fallback", "w": "${file(./bad.yml):key}"}
+    (warning,) = [n for n in notes if not n.startswith("info:")]
+    assert "bad.yml" in warning and "invalid YAML" in warning and "\n" not in warning

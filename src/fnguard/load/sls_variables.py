@@ -322,7 +322,11 @@ class Resolver:
             if self._file_depth >= _MAX_FILE_DEPTH:
                 raise InputError(f"{self.path}: file() variables nested more than {_MAX_FILE_DEPTH} deep at {name}")
             if target.suffix in (".yml", ".yaml", ".json"):
-                raw = load_document(target)
+                try:
+                    raw = load_document(target)
+                except InputError as exc:  # the rest of the app can still be read
+                    self._note(f"file({name})", f"unreadable, kept as a placeholder ({exc})", level="warning")
+                    return MISSING
                 _mark_origin(raw, str(target))
             else:
                 try:
