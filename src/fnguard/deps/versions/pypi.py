@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
@@ -21,6 +21,11 @@ def _parse(version: str) -> Version:
         return Version(version)
     except InvalidVersion:
         raise InvalidVersionError(f"not a PEP 440 version: {version!r}") from None
+
+
+@lru_cache(maxsize=16384)
+def _specifiers(spec: str) -> SpecifierSet:
+    return SpecifierSet(spec)
 
 
 class PypiScheme(VersionScheme):
@@ -37,11 +42,11 @@ class PypiScheme(VersionScheme):
     def exact_pin(self, spec: str) -> str | None:
         """``==1.2.3`` or ``===1.2.3`` pins; ``==1.2.*``, ``>=``, ``~=`` and sets do not."""
         spec = spec.strip()
-        if not spec:
+        if not spec or spec[0] not in "=<>!~":
             return None
         try:
-            specifiers = list(Requirement(f"x{spec}").specifier) if spec[0] in "=<>!~" else []
-        except InvalidRequirement:
+            specifiers = list(_specifiers(spec))
+        except InvalidSpecifier:
             return None
         pins = [s.version for s in specifiers if s.operator in ("==", "===") and "*" not in s.version]
         return pins[0] if len(pins) == 1 else None
