@@ -595,3 +595,41 @@ Resources:
     Type: AWS::S3::Bucket
 """)
     assert app.functions == () and list(app.resources) == ["Bucket"]
+
+
+def test_mutated_corpus_templates_never_crash(corpus: Path) -> None:
+    """Templates with values of the wrong shape load (maybe with warnings) or fail with InputError."""
+    import copy
+    import random
+
+    from fnguard.load.yamlsource import load_document
+
+    rng = random.Random(20261128)
+    weird = [None, [], {}, "x", 5, True, {"Ref": "Nope"}, {"Fn::GetAtt": "Nope"}, [None], {"Fn::Sub": 3},
+             {"Fn::If": "x"}, {"Fn::Join": "x"}]
+
+    def mutate(node: object, rate: float) -> None:
+        keys = list(node) if isinstance(node, dict) else range(len(node)) if isinstance(node, list) else []
+        for key in keys:
+            if rng.random() < rate:
+                node[key] = copy.deepcopy(rng.choice(weird))  # type: ignore[index]
+            else:
+                mutate(node[key], rate)  # type: ignore[index]
+
+    templates = sorted((corpus / "apps" / "serverless-patterns-python-sam").glob("**/template.y*ml"))
+    loaded = 0
+    for path in rng.sample(templates, 12) + [corpus / "apps" / "DVSA" / "template.yml"]:
+        document = load_document(path)
+        for _trial in range(2):
+            mutated = copy.deepcopy(document)
+            for body in mutated["Resources"].values():
+                mutate(body, 0.08)
+            for key in ("Globals", "Conditions", "Parameters"):
+                if key in mutated:
+                    mutate(mutated[key], 0.2)
+            try:
+                load(path, mutated)
+                loaded += 1
+            except InputError as error:
+                assert "\n" not in str(error)
+    assert loaded > 0

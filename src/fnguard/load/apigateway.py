@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from fnguard.load.intrinsics import nested, to_text
+from fnguard.load.intrinsics import items, mapping, nested, to_text
 from fnguard.model import Location, Resource, Trigger
 
 if TYPE_CHECKING:
@@ -160,7 +160,7 @@ class RestApis:
             if resource.type != "AWS::ApiGateway::UsagePlan":
                 continue
             limits = _throttle(resource.properties.get("Throttle"), "RateLimit", "BurstLimit")
-            for stage in resource.properties.get("ApiStages") or []:
+            for stage in items(resource.properties.get("ApiStages")):
                 api = self.m.ref(stage.get("ApiId")) if isinstance(stage, Mapping) else None
                 if api and limits:
                     self.throttling.setdefault(api, {**limits, "usage_plan": True})
@@ -194,7 +194,7 @@ class RestApis:
         reachable, base_config = self._endpoint(api)
         schemes = body.get("securityDefinitions") or nested(body, "components", "securitySchemes") or {}
         default_security = body.get("security")
-        for path, item in (body.get("paths") or {}).items():
+        for path, item in mapping(body.get("paths")).items():
             if not isinstance(item, Mapping):
                 continue
             for verb, operation in item.items():
@@ -304,7 +304,7 @@ class HttpApis:
     def _body(self, lid: str, kind: str, body: Mapping[str, Any]) -> None:
         schemes = nested(body, "components", "securitySchemes") or body.get("securityDefinitions") or {}
         default_security = body.get("security")
-        for path, item in (body.get("paths") or {}).items():
+        for path, item in mapping(body.get("paths")).items():
             if not isinstance(item, Mapping):
                 continue
             for verb, operation in item.items():

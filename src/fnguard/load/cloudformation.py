@@ -15,7 +15,7 @@ from typing import Any
 from fnguard.iam.managed import arn_for_name, lookup, statements_from_policy_document
 from fnguard.load.apigateway import HttpApis, RestApis, rest_endpoint
 from fnguard.load.handlers import handler_file
-from fnguard.load.intrinsics import Resolver, nested, to_text
+from fnguard.load.intrinsics import Resolver, items, mapping, nested, to_text
 from fnguard.load.sam import Expansion, expand, is_sam, origin_line, policy_templates
 from fnguard.load.yamlsource import line_of
 from fnguard.model import App, Function, InputError, Location, Resource, Statement, Trigger
@@ -158,7 +158,7 @@ class Mapper:
         self.expansion = expansion
         known = set(template["Resources"])
         if expansion is not None:  # the original's ids too (SAM ids such as ``Fn.Alias``)
-            for lid, body in (nested(original, "Resources") or {}).items():
+            for lid, body in mapping(nested(original, "Resources")).items():
                 known.add(lid)
                 if isinstance(body, Mapping) and body.get("Type") == "AWS::Serverless::Function":
                     known.update((f"{lid}.Alias", f"{lid}.Version"))
@@ -221,7 +221,7 @@ class Mapper:
             if key == "Ref" and isinstance(argument, str):
                 return argument if argument in self.res else None
             if key == "Fn::GetAtt" and isinstance(argument, list) and argument:
-                return argument[0] if argument[0] in self.res else None
+                return argument[0] if isinstance(argument[0], str) and argument[0] in self.res else None
             if key == "Fn::Sub":
                 text = argument[0] if isinstance(argument, list) and argument else argument
                 for name in _SUB_NAME.findall(text if isinstance(text, str) else ""):
@@ -484,13 +484,13 @@ class Mapper:
         location = self.loc(role)
         statements: list[Statement] = []
         templates = self._sam_policy_templates(role)
-        for policy in props.get("Policies") or []:
+        for policy in items(props.get("Policies")):
             if isinstance(policy, Mapping):
                 name = to_text(policy.get("PolicyName", "?"))
                 source = f"sam:{templates[name]}" if name in templates else f"inline:{name}"
                 statements += statements_from_policy_document(policy.get("PolicyDocument"), source, location)
         managed: list[str] = []
-        for value in props.get("ManagedPolicyArns") or []:
+        for value in items(props.get("ManagedPolicyArns")):
             target = self.ref(value)
             if target is not None and self.res[target].type == "AWS::IAM::ManagedPolicy":
                 managed.append(to_text(value))
@@ -501,7 +501,7 @@ class Mapper:
             statements += self._managed(arn, location)
         for lid in self._policies:
             resource = self.res[lid]
-            if any(self._is_role(item, role) for item in resource.properties.get("Roles") or []):
+            if any(self._is_role(item, role) for item in items(resource.properties.get("Roles"))):
                 if resource.type == "AWS::IAM::ManagedPolicy":
                     managed.append(f"${{{lid}}}")
                 statements += self._policy_resource(lid)
@@ -679,7 +679,7 @@ class Mapper:
         notifications = props.get("NotificationConfiguration")
         if not isinstance(notifications, Mapping):
             return
-        for item in notifications.get("LambdaConfigurations") or []:
+        for item in items(notifications.get("LambdaConfigurations")):
             if not isinstance(item, Mapping):
                 continue
             config: dict[str, Any] = {"event": item.get("Event")}
@@ -701,14 +701,14 @@ class Mapper:
             config=config, location=self.loc(lid)))
 
     def _sns_topic(self, lid: str, props: Mapping[str, Any]) -> None:
-        for item in props.get("Subscription") or []:
+        for item in items(props.get("Subscription")):
             if isinstance(item, Mapping) and str(item.get("Protocol", "")).lower() == "lambda":
                 self.add_trigger(self.fn(item.get("Endpoint")), Trigger(
                     type="sns", source=lid, public=lid in self.public_sources, location=self.loc(lid)))
 
     def _events_rule(self, lid: str, props: Mapping[str, Any]) -> None:
         schedule = props.get("ScheduleExpression")
-        for target in props.get("Targets") or []:
+        for target in items(props.get("Targets")):
             if not isinstance(target, Mapping):
                 continue
             function = self.fn(target.get("Arn"))
@@ -756,7 +756,7 @@ class Mapper:
         payload = props.get("TopicRulePayload")
         if not isinstance(payload, Mapping):
             return
-        for action in payload.get("Actions") or []:
+        for action in items(payload.get("Actions")):
             target = nested(action, "Lambda", "FunctionArn")
             if target is not None:
                 self.add_trigger(self.fn(target), Trigger(type="iot", source=lid, config={"sql": payload.get("Sql")},
@@ -783,7 +783,7 @@ class Mapper:
         public = any(scheme == "internet-facing" for scheme, _auth in listeners)
         auths = {auth for _scheme, auth in listeners}
         auth = "none" if not auths or "none" in auths else sorted(auths)[0]
-        for target in props.get("Targets") or []:
+        for target in items(props.get("Targets")):
             if isinstance(target, Mapping):
                 self.add_trigger(self.fn(target.get("Id")), Trigger(
                     type="alb", source=lid, public=public and auth == "none", auth=auth,
@@ -892,7 +892,8 @@ class Mapper:
             missing.extend(replace(t, config={**t.config, "from_event": True}) for t in triggers)
         return missing
 
-    def _sam_event(self, kind: str, props: Mapping[str, Any], location: Location) -> Trigger:
+    def _sam_event(self, kind: str, props: Any, location: Location) -> Trigger:
+        props = props if isinstance(props, Mapping) else {}
         if kind in ("Api", "HttpApi"):
             api_id = self.ref(props.get("RestApiId") if kind == "Api" else props.get("ApiId"))
             auth = self._sam_event_auth(props, api_id)
@@ -909,7 +910,7 @@ class Mapper:
                 source=api_id or ("ServerlessRestApi" if kind == "Api" else "ServerlessHttpApi"),
                 public=reachable and auth in ("none", "api_key"), auth=auth, api_key_required=key_required,
                 config=config,
-                path=_str(props.get("Path")), method=_str(props.get("Method", "ANY")).upper(),
+                path=_str(props.get("Path")), method=to_text(props.get("Method") or "ANY").upper(),
                 location=location)
         simple = {
             "S3": ("s3", "Bucket"), "SQS": ("sqs", "Queue"), "SNS": ("sns", "Topic"),
@@ -993,11 +994,11 @@ def _with_globals(template: Mapping[str, Any], props: Mapping[str, Any], resolve
     defaults = nested(template, "Globals", "Function")
     if not isinstance(defaults, Mapping):
         return dict(props)
-    merged = dict(resolver.resolve(defaults) or {})
+    merged = dict(mapping(resolver.resolve(defaults)))
     for key, value in props.items():
         if key == "Environment" and isinstance(merged.get(key), Mapping) and isinstance(value, Mapping):
-            variables = dict(nested(merged, "Environment", "Variables") or {})
-            variables.update(value.get("Variables") or {})
+            variables = dict(mapping(nested(merged, "Environment", "Variables")))
+            variables.update(mapping(value.get("Variables")))
             merged[key] = {**merged[key], **value, "Variables": variables}
         else:
             merged[key] = value

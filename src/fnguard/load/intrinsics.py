@@ -452,3 +452,13 @@ def nested(value: Any, *keys: str) -> Any:
             return None
         value = value.get(key)
     return value
+
+
+def items(value: Any) -> list[Any]:
+    """``value`` when it is a list, else an empty list: templates put anything anywhere."""
+    return value if isinstance(value, list) else []
+
+
+def mapping(value: Any) -> Mapping[str, Any]:
+    """``value`` when it is a mapping, else an empty one."""
+    return value if isinstance(value, Mapping) else {}

@@ -261,7 +261,8 @@ def _include(value: Any) -> str | None:
     transform = value["Fn::Transform"]
     if not isinstance(transform, dict) or transform.get("Name") != "AWS::Include":
         return None
-    location = (transform.get("Parameters") or {}).get("Location")
+    parameters = transform.get("Parameters")
+    location = parameters.get("Location") if isinstance(parameters, dict) else None
     return location if _local(location) else None
 
 
