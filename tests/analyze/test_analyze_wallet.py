@@ -215,3 +215,14 @@ def test_fg501_authenticated_route_without_limits_is_medium(tmp_path: Path) -> N
     files = sls("api:\n  handler: app.handler\n  events:\n    - http: {path: x, method: post, authorizer: aws_iam}\n")
     found = run(tmp_path, files, wallet.unbounded_public_entry)
     assert [(f.severity, f.details["anonymous"]) for f in found] == [("medium", False)]
+
+
+def test_fg504_bucket_named_by_the_event_is_the_trigger_bucket(tmp_path: Path) -> None:
+    files = sam(SAM_LOOP.format(filter="").replace("    Policies:\n      - S3CrudPolicy: {BucketName: demo-media}\n", ""))
+    files["app.py"] = (
+        "import boto3\ns3 = boto3.client('s3')\n\ndef handler(event, context):\n"
+        "    bucket = event['Records'][0]['s3']['bucket']['name']\n"
+        "    key = event['Records'][0]['s3']['object']['key']\n"
+        "    s3.put_object(Bucket=bucket, Key=key.split('.')[0] + '.mp3', Body=b'')\n")
+    found = run(tmp_path, files, wallet.recursive_loops)
+    assert [(f.severity, f.line) for f in found] == [("high", 7)]

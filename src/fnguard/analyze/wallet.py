@@ -207,17 +207,21 @@ class WriteCall:
     """The resolved resource name, environment variable value or literal, when known."""
     key_prefix: str | None = None
     key_suffix: str | None = None
+    file: str | None = None
+    """Where the call is written, when it is not the handler file."""
 
 
 def _boto3_writes(function: Function, context: ScanContext) -> list[WriteCall] | None:
-    """Write calls in the handler file; None when there is no Python code to read.
+    """Write calls reachable from the handler; None when there is no Python code to read.
 
-    Uses the code engineer's boto3 call finder when it exists; until then a small local reader
-    that knows clients bound at module level (``s3 = boto3.client("s3")``) and ``os.environ`` targets.
+    The code engineer's interpreter (:mod:`fnguard.code.boto3_calls`) follows clients across helper
+    modules and knows event fields (``event["Records"][0]["s3"]["bucket"]["name"]`` is the trigger's
+    own bucket); the small local reader below fills in how written keys begin and end, and stands
+    in alone when that module is missing or fails.
     """
     if not function.handler_file or not function.handler_file.endswith(".py"):
         return None
-    key = f"wallet:writes:{function.handler_file}"
+    key = f"wallet:writes:{function.name}:{function.handler_file}"
     if key in context.cache:
         return context.cache[key]
     try:
@@ -225,9 +229,57 @@ def _boto3_writes(function: Function, context: ScanContext) -> list[WriteCall] |
     except (OSError, SyntaxError, ValueError):
         context.cache[key] = None
         return None
-    calls = _WriteFinder(dict(function.environment or {})).run(tree)
+    environment = dict(function.environment or {})
+    local = _WriteFinder(environment).run(tree)
+    interpreted = _interpreted_writes(function, environment, {c.line: c for c in local}, context)
+    calls = interpreted if interpreted is not None else local
     context.cache[key] = calls
     return calls
+
+
+def _interpreted_writes(function: Function, environment: Mapping[str, Any], local: Mapping[int, WriteCall],
+                        context: ScanContext) -> list[WriteCall] | None:
+    try:
+        from fnguard.code import boto3_calls as code
+    except ImportError:
+        return None
+    handler_name = (function.handler or "").rpartition(".")[2] or None
+    try:
+        found = code.find_calls(function.handler_file or "", handler_name, function.code_dir, context.cache)
+    except Exception as exc:  # noqa: BLE001 - a crash there must not lose the loop rule
+        context.warn(f"{function.handler_file}: boto3 call analysis failed ({exc!r}); using the local reader")
+        return None
+    if found.errors and not found.calls:
+        return None
+
+    def text(value: Any) -> str | None:
+        if isinstance(value, code.Literal | code.Text):
+            return value.value
+        if isinstance(value, code.Env):
+            raw = environment.get(value.name, value.default)
+            return raw if isinstance(raw, str) else ref_target(raw) or f"${{env:{value.name}}}"
+        if isinstance(value, code.EventField):
+            return f"${{event:{value.kind}}}"
+        return None
+
+    writes: list[WriteCall] = []
+    for call in found.calls:
+        if call.method not in _WriteFinder._METHODS:
+            continue
+        target = next((text(call.param(a)) for a in _TARGET_ARGS if text(call.param(a)) is not None), None)
+        key_value = text(call.param("Key"))
+        same_line = local.get(call.line) if call.file == function.handler_file else None
+        prefix = key_value.split("${", 1)[0] if key_value is not None else None
+        suffix = key_value.rsplit("}", 1)[-1] if key_value is not None else None
+        if same_line is not None:
+            prefix = prefix or same_line.key_prefix
+            suffix = suffix or same_line.key_suffix
+        writes.append(WriteCall(call.service, call.method, call.line, target, prefix or None, suffix or None,
+                                call.file))
+    return writes
+
+
+_TARGET_ARGS = ("Bucket", "QueueUrl", "TopicArn", "TargetArn", "StreamName", "StreamARN", "TableName", "FunctionName")
 
 
 class _WriteFinder(ast.NodeVisitor):
@@ -391,7 +443,8 @@ def recursive_loops(app: App, context: ScanContext) -> Iterator[Finding]:
         if calls:
             call = _self_invocation(function, calls)
             if call is not None:
-                yield _loop_finding(app, function, "itself (lambda Invoke)", call.line, "high", "code", None)
+                yield _loop_finding(app, function, "itself (lambda Invoke)", call.line, "high", "code", None,
+                                    None, call.file)
         for trigger in function.triggers:
             kind = next((k for k in LOOP_KINDS if k.trigger_type == trigger.type), None)
             resource = trigger_resource(app, trigger) if kind else None
@@ -401,14 +454,15 @@ def recursive_loops(app: App, context: ScanContext) -> Iterator[Finding]:
             specific, wildcard = _statement_writes(function, kind.actions, resource)
             matching = [c for c in (calls or []) if c.method in kind.methods and c.service in (kind.service, None)]
             confirmed = [c for c in matching if c.target and (c.target in resource_names(resource)
-                                                              or points_at(c.target, resource))]
+                                                              or points_at(c.target, resource)
+                                                              or c.target.startswith(f"${{event:{trigger.type}."))]
             unresolved = [c for c in matching if not c.target or c.target.startswith("${env:")]
             evidence: list[WriteCall] = confirmed or ([c for c in unresolved] if (specific or wildcard) else [])
             if filters and evidence:
                 evidence = [c for c in evidence if _key_may_match(c, filters)]
             if evidence:
                 yield _loop_finding(app, function, resource.logical_id, evidence[0].line, "high", "code", trigger,
-                                    filters)
+                                    filters, evidence[0].file)
             elif calls is None and specific and not filters:
                 yield _loop_finding(app, function, resource.logical_id, None, "medium", "permissions", trigger, filters)
 
@@ -426,8 +480,9 @@ def _key_may_match(call: WriteCall, filters: list[tuple[str, str]]) -> bool:
 
 
 def _loop_finding(app: App, function: Function, target: str, code_line: int | None, severity: str,
-                  evidence: str, trigger: Trigger | None, filters: list[tuple[str, str]] | None = None) -> Finding:
-    where_file = function.handler_file if code_line else (trigger.location.file if trigger else function.location.file)
+                  evidence: str, trigger: Trigger | None, filters: list[tuple[str, str]] | None = None,
+                  code_file: str | None = None) -> Finding:
+    where_file = (code_file or function.handler_file) if code_line else (trigger.location.file if trigger else function.location.file)
     where_line = code_line if code_line else (trigger.location.line if trigger else function.location.line)
     basis = ("its code writes there" if evidence == "code"
              else "its role may write there (no code was available to confirm the call)")
