@@ -225,7 +225,7 @@ class Engine:
         """Walk a JSON-like value, inspecting keys and string leaves within the budget."""
         walk = _Walk(self)
         walk.visit(data, location, 0)
-        return InspectionResult(tuple(walk.detections), walk.exceeded, walk.inspected)
+        return InspectionResult(tuple(walk.detections), walk.exceeded or walk.truncated, walk.inspected)
 
 
 def _detection(rule: Rule, location: str, excerpt: str, key: bool) -> Detection:
@@ -235,12 +235,13 @@ def _detection(rule: Rule, location: str, excerpt: str, key: bool) -> Detection:
 class _Walk:
     """One traversal of one event: the running budget and what was found."""
 
-    __slots__ = ("engine", "detections", "exceeded", "inspected", "deadline", "seen")
+    __slots__ = ("engine", "detections", "exceeded", "truncated", "inspected", "deadline", "seen")
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.detections: list[Detection] = []
         self.exceeded = False
+        self.truncated = False
         self.inspected = 0
         self.deadline = time.perf_counter() + engine.max_time
         self.seen: set[tuple[str, str, bool]] = set()
@@ -299,7 +300,7 @@ class _Walk:
         """Inspect one string found at ``path`` + ``step`` (the path is built only if needed)."""
         size = len(value)
         if size > self.engine.max_value_bytes:
-            self.exceeded = True
+            self.truncated = True  # the head is still inspected
             value = value[: self.engine.max_value_bytes]
             size = len(value)
         if not self._spend(size):

@@ -122,6 +122,6 @@ RULES = ClassRules(
              pattern=rx(r"[;|&`]\s*[a-z]{2,12}\s[^;|&\n]{0,60}>\s*/(?:tmp|dev|var|etc)/"),
              forms=("text",), needs=('>',)),
     ),
-    needs=(';', '|', '&', '`', '$', '{', '\n', '\r', '<', '\\n', 'cmd', 'powershell', 'invoke-', 'iex', 'for', 'if ', '%',
+    needs=(';', '|', '&', '`', '$', '{', '\n', '\r', '<', "'", '"', '\\n', 'cmd', 'powershell', 'invoke-', 'iex', 'for', 'if ', '%',
            'net', 'alias', *(_TOOLS + "|" + _WEAK).replace("\\", "").replace("(?:-[a-z]+)?", "").replace("[23]?", "").split("|")),
 )

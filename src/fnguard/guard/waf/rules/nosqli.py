@@ -18,7 +18,7 @@ RULES = ClassRules(
              pattern=rx(rf"^[$&](?:{_OPERATORS})$"), forms=("text",), on_keys=True, on_values=False),
         Rule("FGW-NOSQLI-102", "nosqli", "high", 1, "MongoDB operator in JSON or query-string brackets",
              pattern=rx(rf"(?:\[\s*\$(?:{_OPERATORS})\s*\]|(?:^|[\"'{{,])\s*[$&](?:{_OPERATORS})[\"']?\s*:|\bdb\.[a-z_]{{1,40}}\.(?:insert|find|findone|update|remove|drop|mapreduce|aggregate|deletemany|updatemany)\s*\()"),
-             forms=("text",), needs=('$', '&')),
+             forms=("text",), needs=('$', '&', 'db.')),
         Rule("FGW-NOSQLI-103", "nosqli", "high", 1, "JavaScript injected into a $where clause",
              pattern=rx(r"(?:['\"]\s*(?:;|&&|\|\|)\s*(?:this\.|sleep\s*\(|while\s*\(|return\b|db\.)|\bthis\.[a-z_]{1,40}\.(?:match|length|indexof)\b)"),
              forms=("text",), needs=('this.', 'sleep', 'while', 'return', 'db.')),
