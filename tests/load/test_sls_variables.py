@@ -349,3 +349,21 @@ def test_broken_included_file_is_a_warning_not_an_error(tmp_path):
     assert doc["custom"] == {"v": "fallback", "w": "${file(./bad.yml):key}"}
     (warning,) = [n for n in notes if not n.startswith("info:")]
     assert "bad.yml" in warning and "invalid YAML" in warning and "\n" not in warning
+
+
+def test_provider_stage_and_region_from_options_without_fallback(tmp_path):
+    text = """
+service: s
+provider:
+  name: aws
+  stage: ${opt:stage}
+  region: ${opt:region}
+custom:
+  file: config/${self:provider.stage}.yml
+  region: ${self:provider.region}
+"""
+    doc, _ = _resolve(tmp_path, text)
+    assert (doc["provider"]["stage"], doc["provider"]["region"]) == ("dev", "us-east-1")
+    assert doc["custom"] == {"file": "config/dev.yml", "region": "us-east-1"}
+    doc, _ = _resolve(tmp_path, text, stage="prod", region="eu-west-3")
+    assert doc["custom"] == {"file": "config/prod.yml", "region": "eu-west-3"}

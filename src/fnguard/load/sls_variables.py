@@ -99,7 +99,7 @@ class Resolver:
         """The stage the framework would deploy: ``--stage``, else ``provider.stage``, else dev."""
         if self.options.stage:
             return self.options.stage
-        if self._stage_busy:
+        if self._stage_busy or ("provider", "stage") in self._active:  # ``stage: ${opt:stage}``
             return DEFAULT_STAGE
         self._stage_busy = True
         try:
@@ -113,6 +113,8 @@ class Resolver:
         """``--region``, else ``provider.region``, else us-east-1."""
         if self.options.region:
             return self.options.region
+        if ("provider", "region") in self._active:  # ``region: ${opt:region}``
+            return DEFAULT_REGION
         value = self._lookup_self(["provider", "region"], default=None)
         return value if isinstance(value, str) and value and "${" not in value else DEFAULT_REGION
 
