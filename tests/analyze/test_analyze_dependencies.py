@@ -146,3 +146,15 @@ def test_markers_that_exclude_the_runtime_are_not_shipped(tmp_path: Path) -> Non
     findings = list(dependency_findings(_app(tmp_path, old, new, unknown), ScanContext()))
     shipped = {(f.function, f.details["package"]) for f in findings if f.rule_id == "FG301"}
     assert shipped == {("Old", "PyYAML"), ("New", "urllib3"), ("Unknown", "PyYAML"), ("Unknown", "urllib3")}
+
+
+def test_conflicting_pins_across_files_of_one_python_function(tmp_path: Path) -> None:
+    code = tmp_path / "fn"
+    code.mkdir()
+    (code / "requirements.txt").write_text("urllib3==1.24.1\n")
+    (code / "Pipfile.lock").write_text(json.dumps({"default": {"urllib3": {"version": "==1.26.5"}}}))
+    context = ScanContext()
+    findings = list(dependency_findings(_app(tmp_path, _function(code, handler=None)), context))
+    warning = next(w for w in context.warnings if "conflicting pins for urllib3" in w)
+    assert str(code / "requirements.txt") in warning and str(code / "Pipfile.lock") in warning
+    assert {f.details["version"] for f in findings if f.rule_id == "FG301"} == {"1.24.1", "1.26.5"}

@@ -249,6 +249,15 @@ def audit_function(
                     by_version[key] = (dependency, [dependency.file])
             elif not parsed.pins_only:
                 unpinned.setdefault((dependency.ecosystem, name), dependency)
+    errors = list(inventory.errors)
+    python_versions: dict[str, dict[str, list[str]]] = {}
+    for (ecosystem, name, version), (_dependency, files) in by_version.items():
+        if ecosystem == "PyPI":
+            python_versions.setdefault(name, {})[version] = files
+    for name, versions in sorted(python_versions.items()):
+        if len(versions) > 1:  # one Python environment holds one version: the files disagree
+            stated = "; ".join(f"{v} in {', '.join(sorted(set(files)))}" for v, files in sorted(versions.items()))
+            errors.append(f"conflicting pins for {name} in function {function.name}: {stated}")
     packages = []
     for dependency, files in by_version.values():
         groups, fixed_in = _match(database, dependency)
@@ -262,7 +271,7 @@ def audit_function(
         packages=tuple(packages),
         unpinned=tuple(d for key, d in unpinned.items() if key not in pinned_names),
         unauditable=tuple(unauditable),
-        errors=inventory.errors,
+        errors=tuple(errors),
         blast_radius=blast_radius(function),
     )
 
