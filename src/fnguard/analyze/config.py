@@ -79,7 +79,7 @@ def env_secrets(app: App, context: ScanContext) -> Iterator[Finding]:
                 continue  # one provider/Globals variable shared by every function: reported once
             reported.add((function.location.file, line, str(name)))
             sharing = [f.name for f in app.functions if (f.environment or {}).get(name) == value]
-            severity = "low" if match.placeholder else "medium" if match.example or match.deploy_time else None
+            severity = "low" if match.placeholder else "medium" if match.example or match.deploy_time else match.severity
             state = ("comes from the deployer's environment and is then stored" if match.deploy_time else
                      "holds a placeholder today; the real value would be stored" if match.placeholder
                      else "is AWS's documentation example key, written where a real key would be stored" if match.example
@@ -120,7 +120,7 @@ def parameter_default_secrets(app: App, context: ScanContext) -> Iterator[Findin
         if match is None:
             continue
         no_echo = str(spec.get("NoEcho", "")).lower() == "true"
-        severity = "low" if match.placeholder else "medium" if match.example else None
+        severity = "low" if match.placeholder else "medium" if match.example else match.severity
         yield finding(
             "FG431",
             f"Parameter {name} has a default that looks like a secret ({match.detail})"

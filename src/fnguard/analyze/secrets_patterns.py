@@ -1,16 +1,15 @@
 """Recognise secrets written as configuration values (environment variables, parameter defaults).
 
 Configuration differs from code: a value is one string under a name, so the name is as strong a
-signal as the value. Code literals are the code engineer's :mod:`fnguard.code.secrets`; this module
-only judges ``NAME: value`` pairs, and is a table of patterns so that adding a token format is
-adding a row.
+signal as the value, and references (``{{resolve:secretsmanager:...}}``, ``${ssm:...}``) and
+deploy-time copies (``${env:X}``) have their own meaning. The token formats and the entropy measure
+are :mod:`fnguard.code.secrets`'s, shared with the code rules; this module only adds the judgement
+of ``NAME: value`` pairs.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
 from dataclasses import dataclass
 
 # Names that say "this holds a secret". Matched on the upper-cased name split at _ - . and camelCase.
@@ -27,29 +26,10 @@ _REFERENCE_SUFFIX = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class ValuePattern:
-    """A secret format recognisable by its value alone."""
+# Token formats are the code engineer's table (fnguard.code.secrets.TOKEN_PATTERNS): one list of
+# shapes for code and configuration. Configuration adds one shape code rarely holds.
+_CREDENTIALS_IN_URL = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s:@]{3,}@[^/\s]+")
 
-    name: str
-    regex: re.Pattern[str]
-
-
-VALUE_PATTERNS: tuple[ValuePattern, ...] = (
-    ValuePattern("AWS access key id", re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA)[0-9A-Z]{16}\b")),
-    ValuePattern("private key", re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY(?: BLOCK)?-----")),
-    ValuePattern("GitHub token", re.compile(r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{60,}")),
-    ValuePattern("GitLab token", re.compile(r"\bglpat-[A-Za-z0-9_-]{20}\b")),
-    ValuePattern("Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
-    ValuePattern("Slack webhook", re.compile(r"https://hooks\.slack\.com/services/T[A-Za-z0-9_/]+")),
-    ValuePattern("Stripe key", re.compile(r"\b(?:sk|rk)_live_[A-Za-z0-9]{20,}")),
-    ValuePattern("Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b")),
-    ValuePattern("Twilio key", re.compile(r"\bSK[0-9a-f]{32}\b")),
-    ValuePattern("SendGrid key", re.compile(r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b")),
-    ValuePattern("OpenAI key", re.compile(r"\bsk-(?:proj-)?[A-Za-z0-9_-]{32,}")),
-    ValuePattern("JSON web token", re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}")),
-    ValuePattern("credentials in URL", re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s:@]{3,}@[^/\s]+")),
-)
 
 # Values that are obviously not filled in; they still show the practice, but they are not a leak.
 _PLACEHOLDER = re.compile(
@@ -85,6 +65,8 @@ class SecretMatch:
     """The value is a placeholder (``YOUR-SECRET-HERE``): the practice is wrong, nothing leaked."""
     example: bool = False
     """The value is a well-known documentation example (AWS's ``AKIA...EXAMPLE``)."""
+    severity: str | None = None
+    """A lower severity the format itself implies (a Stripe *test* key, a JWT); None keeps the rule's."""
     deploy_time: bool = False
     """The value comes from the deployer's environment (``${env:X}``): not in the template, but stored in
     plain text in the function configuration once deployed."""
@@ -110,11 +92,9 @@ def is_placeholder(value: str) -> bool:
 
 def shannon_entropy(value: str) -> float:
     """Bits per character: random tokens are above 4, words and identifiers below."""
-    if not value:
-        return 0.0
-    counts = Counter(value)
-    total = len(value)
-    return -sum(n / total * math.log2(n / total) for n in counts.values())
+    from fnguard.code.secrets import entropy
+
+    return entropy(value)
 
 
 def _looks_random(value: str) -> bool:
@@ -144,9 +124,14 @@ def classify(name: str, value: object) -> SecretMatch | None:
         return None
     if text in DOCUMENTATION_EXAMPLES:
         return SecretMatch("value", "AWS documentation example key", example=True)
-    for pattern in VALUE_PATTERNS:
+    from fnguard.code.secrets import TOKEN_PATTERNS
+
+    for pattern in TOKEN_PATTERNS:
         if pattern.regex.search(text):
-            return SecretMatch("value", pattern.name)
+            capped = None if pattern.severity in ("critical", "high") else pattern.severity
+            return SecretMatch("value", pattern.kind, severity=capped)
+    if _CREDENTIALS_IN_URL.search(text):
+        return SecretMatch("value", "credentials in a URL")
     if name_says_secret(name):
         if text.lower() in {"true", "false", "0", "1", "yes", "no", "enabled", "disabled"}:
             return None
