@@ -182,3 +182,33 @@ def test_syntax_error_is_an_error_not_a_crash(tmp_path: Path) -> None:
     handler = write(tmp_path, {"app.py": "print 'python 2'\n"})
     result = find_calls(handler, "handler", tmp_path)
     assert result.calls == () and result.errors
+
+
+def test_lazy_global_client_class_attribute_and_decorated_routes(tmp_path: Path) -> None:
+    handler = write(tmp_path, {"app.py": """
+        import boto3
+        from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+        app = APIGatewayRestResolver()
+        _sqs = None
+        def sqs():
+            global _sqs
+            if _sqs is None:
+                _sqs = boto3.client("sqs")
+            return _sqs
+        def warm():
+            global _sns
+            _sns = boto3.client("sns")
+        class Store:
+            s3 = boto3.client("s3")
+            def get(self):
+                return self.s3.get_object(Bucket="b", Key="k")
+        @app.get("/orders")
+        def list_orders():
+            _sns.publish(TopicArn="t", Message="m")
+            return Store().get()
+        def handler(event, context):
+            warm()
+            sqs().send_message(QueueUrl="q", MessageBody="m")
+            return app.resolve(event, context)
+    """})
+    assert summary(handler) == {("sqs", "send_message"), ("sns", "publish"), ("s3", "get_object")}

@@ -267,6 +267,13 @@ class _Interpreter:
         return returns
 
     def exec_stmt(self, stmt: ast.stmt, scope: dict[str, Any], module: ParsedModule, top: bool) -> list[Any]:
+        if isinstance(stmt, ast.ClassDef) and top:
+            # Class attributes (``client = boto3.client("s3")`` in the class body) act as instance ones.
+            attrs = self.instance_attrs.setdefault(stmt.name, {})
+            for item in stmt.body:
+                if isinstance(item, ast.Assign) and len(item.targets) == 1 and isinstance(item.targets[0], ast.Name):
+                    attrs[item.targets[0].id] = self.eval(item.value, scope, module)
+            return []
         if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             if not top and isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
                 scope[stmt.name] = _Nested(stmt, module)
@@ -650,6 +657,12 @@ class _Interpreter:
             returns = self.exec_block(info.node.body, scope, module)
         finally:
             self.stack.pop()
+        # ``global client`` then ``client = boto3.client(...)``: the lazy-initialised module client.
+        declared = {n for node in ast.walk(info.node) if isinstance(node, ast.Global) for n in node.names}
+        module_scope = self.module_globals(module)
+        for name in declared:
+            if name in scope and not isinstance(scope[name], Unknown):
+                module_scope[name] = scope[name]
         result = next((r for r in returns if not isinstance(r, Unknown)), UNKNOWN)
         self.memo[signature] = result
         return result
@@ -769,6 +782,10 @@ def find_calls(
     interpreter.module_globals(module)
     entries = [handler_function] if handler_function and handler_function in module.functions else [
         name for name, info in module.functions.items() if info.class_name is None]
+    # Decorated functions are callbacks a framework calls (Powertools and Chalice routes, event
+    # handlers): the handler reaches them through the framework, not through a call we can see.
+    entries += [name for name, info in module.functions.items()
+                if info.class_name is None and info.node.decorator_list and name not in entries]
     for name in entries:
         info = module.functions[name]
         interpreter.call_function(Function(info, info.key), [UNKNOWN] * len(info.params), {})
