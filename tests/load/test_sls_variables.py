@@ -367,3 +367,10 @@ custom:
     assert doc["custom"] == {"file": "config/dev.yml", "region": "us-east-1"}
     doc, _ = _resolve(tmp_path, text, stage="prod", region="eu-west-3")
     assert doc["custom"] == {"file": "config/prod.yml", "region": "eu-west-3"}
+
+
+def test_unquoted_fallback_is_a_literal(tmp_path):
+    doc, notes = _resolve(tmp_path, "service: s\nprovider:\n  name: aws\n  region: ${opt:region, us-west-1}\n"
+                          "custom:\n  stage: ${opt:stage, dev-2}\n")
+    assert doc["provider"]["region"] == "us-west-1" and doc["custom"]["stage"] == "dev-2"
+    assert notes == []

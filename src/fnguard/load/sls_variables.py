@@ -225,11 +225,11 @@ class Resolver:
             body = inner
         unresolvable: str | None = None
         missing: list[str] = []
-        for part in _split_top(body, ","):
-            part = part.strip()
-            if not part:
-                continue
+        parts = [part.strip() for part in _split_top(body, ",") if part.strip()]
+        for index, part in enumerate(parts):
             literal = _literal(part)
+            if literal is MISSING and index > 0 and ":" not in part and "(" not in part:
+                literal = part  # ``${opt:stage, dev}``: an unquoted fallback is its own text (v1/v2 syntax)
             if literal is not MISSING:
                 return literal
             value = self._source(part)
