@@ -633,3 +633,41 @@ def test_mutated_corpus_templates_never_crash(corpus: Path) -> None:
             except InputError as error:
                 assert "\n" not in str(error)
     assert loaded > 0
+
+
+def test_appsync_and_lambda_at_edge(tmp_path: Path) -> None:
+    app = _load(tmp_path, """
+Resources:
+  Resolver:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: python3.12, Handler: a.b, Role: r, Code: {ZipFile: x}}
+  Edge:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: python3.12, Handler: a.b, Role: r, Code: {ZipFile: x}}
+  EdgeVersion:
+    Type: AWS::Lambda::Version
+    Properties: {FunctionName: !Ref Edge}
+  Graph:
+    Type: AWS::AppSync::GraphQLApi
+    Properties:
+      AuthenticationType: AMAZON_COGNITO_USER_POOLS
+      AdditionalAuthenticationProviders: [{AuthenticationType: API_KEY}]
+  Source:
+    Type: AWS::AppSync::DataSource
+    Properties:
+      ApiId: !GetAtt Graph.ApiId
+      Type: AWS_LAMBDA
+      LambdaConfig: {LambdaFunctionArn: !GetAtt Resolver.Arn}
+  Cdn:
+    Type: AWS::CloudFront::Distribution
+    Properties:
+      DistributionConfig:
+        DefaultCacheBehavior:
+          LambdaFunctionAssociations:
+            - {EventType: viewer-request, LambdaFunctionARN: !Ref EdgeVersion}
+""")
+    graph = _fn(app, "Resolver").triggers
+    assert [(t.source, t.public, t.auth, t.config["service"]) for t in graph] == [("Graph", True, "api_key", "appsync")]
+    edge = _fn(app, "Edge").triggers
+    assert [(t.source, t.public, t.config["service"], t.config["event_type"]) for t in edge] == [
+        ("Cdn", True, "cloudfront", "viewer-request")]

@@ -481,3 +481,17 @@ def test_every_sam_event_type_becomes_a_trigger(tmp_path: Path) -> None:
         assert lines[trigger.location.line - 1].strip().endswith(":"), trigger
     assert lines[by_type["cognito"].location.line - 1].strip() == "Cog:"
     assert lines[ddb.location.line - 1].strip() == "Ddb:"
+
+
+def test_code_uri_of_a_built_archive_is_no_code_dir(tmp_path: Path) -> None:
+    app = _load(tmp_path, SAM_HEADER + """
+Resources:
+  Zipped:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: build/fn.zip, Handler: a.h, Runtime: python3.12}
+  Default:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: a.h, Runtime: python3.12}
+""")
+    assert _fn(app, "Zipped").code_dir is None
+    assert _fn(app, "Default").code_dir == str(tmp_path.resolve())  # no CodeUri: the template's directory

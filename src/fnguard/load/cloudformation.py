@@ -595,6 +595,8 @@ class Mapper:
             "AWS::Logs::SubscriptionFilter": self._log_subscription,
             "AWS::ElasticLoadBalancingV2::TargetGroup": self._target_group,
             "AWS::Pipes::Pipe": self._pipe,
+            "AWS::AppSync::DataSource": self._appsync_data_source,
+            "AWS::CloudFront::Distribution": self._distribution,
         }
         for lid, resource in self.res.items():
             handler = handlers.get(resource.type)
@@ -775,6 +777,40 @@ class Mapper:
                                             config={"pipe": lid, "role": role.lower(),
                                                     "pipe_source": self._source(props.get("Source"))},
                                             location=self.loc(lid)))
+
+    def _appsync_data_source(self, lid: str, props: Mapping[str, Any]) -> None:
+        """A GraphQL API resolving through the function: reachable as that API's auth allows."""
+        if str(props.get("Type", "")).upper() != "AWS_LAMBDA":
+            return
+        function = self.fn(nested(props, "LambdaConfig", "LambdaFunctionArn"))
+        api = self.ref(props.get("ApiId"))
+        api_props = self.res[api].properties if api else {}
+        modes = [api_props.get("AuthenticationType")] + [
+            provider.get("AuthenticationType") for provider in items(api_props.get("AdditionalAuthenticationProviders"))
+            if isinstance(provider, Mapping)]
+        kinds = {"API_KEY": "api_key", "AWS_IAM": "iam", "AMAZON_COGNITO_USER_POOLS": "cognito",
+                 "OPENID_CONNECT": "jwt", "AWS_LAMBDA": "lambda"}
+        auths = [kinds.get(str(mode).upper(), "unknown") for mode in modes if mode is not None] or ["unknown"]
+        auth = "api_key" if "api_key" in auths else auths[0]
+        self.add_trigger(function, Trigger(
+            type="other", source=api or _text(props.get("ApiId")), public=auth == "api_key", auth=auth,
+            api_key_required=auth == "api_key",
+            config={"service": "appsync", "data_source": lid, "authentication": [str(m) for m in modes if m]},
+            location=self.loc(lid)))
+
+    def _distribution(self, lid: str, props: Mapping[str, Any]) -> None:
+        """Lambda@Edge: CloudFront runs the function on requests from anyone on the internet."""
+        config = mapping(props.get("DistributionConfig"))
+        behaviors = [config.get("DefaultCacheBehavior")] + items(config.get("CacheBehaviors"))
+        for behavior in behaviors:
+            for association in items(nested(behavior, "LambdaFunctionAssociations")):
+                if not isinstance(association, Mapping):
+                    continue
+                self.add_trigger(self.fn(association.get("LambdaFunctionARN")), Trigger(
+                    type="other", source=lid, public=True, auth="none",
+                    path=_str(nested(behavior, "PathPattern")) or "*",
+                    config={"service": "cloudfront", "event_type": association.get("EventType")},
+                    location=self.loc(lid)))
 
     def _target_group(self, lid: str, props: Mapping[str, Any]) -> None:
         if str(props.get("TargetType", "")).lower() != "lambda":

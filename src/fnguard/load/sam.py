@@ -235,7 +235,9 @@ def _swap_local_uris(template: dict[str, Any], path: Path, warnings: list[str]) 
             if props.get("InlineCode") is not None or global_function.get("InlineCode") is not None or image:
                 continue
             if code is None or _local(code):
-                code_dirs[lid] = str((base / (code or ".")).resolve())
+                local = (base / (code or ".")).resolve()
+                if local.suffix.lower() not in (".zip", ".jar"):  # a built archive is no source directory
+                    code_dirs[lid] = str(local)
                 props["CodeUri"] = f"s3://{PLACEHOLDER_BUCKET}/{lid}.zip"
         elif kind == "AWS::Serverless::LayerVersion" and _local(props.get("ContentUri")):
             props["ContentUri"] = f"s3://{PLACEHOLDER_BUCKET}/{lid}.zip"
