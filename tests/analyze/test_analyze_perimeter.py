@@ -436,3 +436,46 @@ def test_fg105_open_api_writing_into_the_trigger_stream(tmp_path: Path, form: st
     found = run(tmp_path, files, perimeter.publicly_fed_triggers)
     assert len(found) == expected
     assert all("PutClick" in f.message and f.severity == "high" for f in found)
+
+
+# ---------------------------------------------------------------------------------------- the examples' ground truth
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+MINE = ("FG10", "FG43", "FG50", "FG60")
+
+
+def _my_findings(path: Path) -> set[tuple[str, str | None]]:
+    from fnguard.analyze import load_rules
+    from fnguard.analyze.registry import CHECKS
+
+    load_rules()
+    found: set[tuple[str, str | None]] = set()
+    for app in load_path(path):
+        context = ScanContext(config={"today": "2026-11-28"})
+        for registered in CHECKS:
+            if any(r.startswith(MINE) for r in registered.rule_ids):
+                found |= {(f.rule_id, f.function) for f in registered.function(app, context)
+                          if f.severity != "info" and f.rule_id.startswith(MINE)}
+    return found
+
+
+@pytest.mark.parametrize("variant", ["vulnerable", "sam-vulnerable"])
+def test_orders_api_documented_flaws(variant: str) -> None:
+    found = _my_findings(EXAMPLES / "orders-api" / variant)
+    expected = {("FG101", "createOrder"), ("FG103", "webhook"), ("FG430", "createOrder"), ("FG432", "getOrder"),
+                ("FG601", "exportReport"), ("FG602", "createOrder"), ("FG501", "getOrder"), ("FG502", "createOrder")}
+    assert expected <= found
+
+
+def test_media_pipeline_documented_flaws() -> None:
+    found = _my_findings(EXAMPLES / "media-pipeline" / "vulnerable")
+    expected = {("FG101", "UploadUrlFunction"), ("FG501", "UploadUrlFunction"), ("FG105", "ThumbnailFunction"),
+                ("FG504", "ThumbnailFunction"), ("FG601", "ThumbnailFunction"), ("FG503", "AnalyticsFunction"),
+                ("FG430", "UploadUrlFunction"), ("FG432", "CleanupFunction"), ("FG434", "CleanupFunction"),
+                ("FG502", "UploadUrlFunction")}
+    assert expected <= found
+
+
+@pytest.mark.parametrize("fixed", ["orders-api/fixed", "media-pipeline/fixed"])
+def test_fixed_examples_are_clean(fixed: str) -> None:
+    assert _my_findings(EXAMPLES / fixed) == set()
