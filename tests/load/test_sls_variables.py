@@ -374,3 +374,12 @@ def test_unquoted_fallback_is_a_literal(tmp_path):
                           "custom:\n  stage: ${opt:stage, dev-2}\n")
     assert doc["provider"]["region"] == "us-west-1" and doc["custom"]["stage"] == "dev-2"
     assert notes == []
+
+
+def test_pseudo_parameters_plugin_syntax(tmp_path):
+    text = ("service: s\nplugins: [serverless-pseudo-parameters]\nprovider: {name: aws, region: eu-west-1}\n"
+            "custom:\n  arn: 'arn:#{AWS::Partition}:ssm:#{AWS::Region}:#{AWS::AccountId}:parameter/x/#{Other}'\n")
+    doc, _ = _resolve(tmp_path, text)
+    assert doc["custom"]["arn"] == f"arn:aws:ssm:eu-west-1:{ACCOUNT_ID}:parameter/x/#{{Other}}"
+    doc, _ = _resolve(tmp_path, text.replace("plugins: [serverless-pseudo-parameters]", "plugins: []"))
+    assert doc["custom"]["arn"].startswith("arn:#{AWS::Partition}")  # only with the plugin

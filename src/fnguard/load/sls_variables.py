@@ -39,6 +39,7 @@ UNRESOLVED_SOURCES = ("ssm", "cf", "s3", "construct", "terraform", "vault", "aws
 _MAX_FILE_DEPTH = 10
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _SOURCE = re.compile(r"^(?P<type>[A-Za-z][\w-]*)(?:\((?P<arg>[^)]*)\))?(?::(?P<address>.*))?$", re.S)
+_PSEUDO = re.compile(r"#\{(AWS::\w+)\}")
 _CFN_SUB = re.compile(r"^(?:AWS::\w+|!?[\w.]+)$")
 
 
@@ -83,6 +84,10 @@ class Resolver:
         self._files: dict[Path, Any] = {}
         self._file_depth = 0
         self._stage_busy = False
+        plugins = document.get("plugins") if isinstance(document, Mapping) else None
+        if isinstance(plugins, Mapping):
+            plugins = plugins.get("modules")
+        self._pseudo_parameters = isinstance(plugins, list) and "serverless-pseudo-parameters" in plugins
 
     # -- public -----------------------------------------------------------------------------
 
@@ -166,8 +171,16 @@ class Resolver:
             _copy_origin(node, items)
             return items
         if isinstance(node, str) and "${" in node:
-            return self.resolve_string(node)
+            node = self.resolve_string(node)
+        if isinstance(node, str) and "#{AWS::" in node and self._pseudo_parameters:
+            node = self._pseudo(node)
         return node
+
+    def _pseudo(self, text: str) -> str:
+        """serverless-pseudo-parameters: ``#{AWS::Region}`` and friends (other ``#{X}`` stay)."""
+        values = {"AWS::Region": self.region, "AWS::AccountId": ACCOUNT_ID, "AWS::Partition": "aws",
+                  "AWS::URLSuffix": "amazonaws.com"}
+        return _PSEUDO.sub(lambda match: values.get(match.group(1), match.group(0)), text)
 
     def _lookup_self(self, segments: list[str], default: Any = MISSING) -> Any:
         """``${self:a.b.c}``: walk the raw document, resolving values met on the way."""
@@ -245,7 +258,10 @@ class Resolver:
         if unresolvable is not None:
             kind = _SOURCE.match(unresolvable)
             source = kind.group("type") if kind else unresolvable
-            self._note(original, f"'{source}:' is resolved at deploy time; kept as a placeholder")
+            if source == "file":
+                self._note(original, "fnguard does not run JavaScript file() sources; kept as a placeholder")
+            else:
+                self._note(original, f"'{source}:' is resolved at deploy time; kept as a placeholder")
         elif not all(part.startswith("file(") for part in missing):
             self._note(original, f"no value for {', '.join(missing) or body}; kept as a placeholder")
         return original
