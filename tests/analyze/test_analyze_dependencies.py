@@ -158,3 +158,20 @@ def test_conflicting_pins_across_files_of_one_python_function(tmp_path: Path) ->
     warning = next(w for w in context.warnings if "conflicting pins for urllib3" in w)
     assert str(code / "requirements.txt") in warning and str(code / "Pipfile.lock") in warning
     assert {f.details["version"] for f in findings if f.rule_id == "FG301"} == {"1.24.1", "1.26.5"}
+
+
+def test_framework_tooling_beside_python_code_is_not_unpinned_and_ranks_lower(tmp_path: Path) -> None:
+    code = tmp_path / "fn"
+    code.mkdir()
+    (code / "package.json").write_text(json.dumps({"dependencies": {"node-uuid": "1.4.3", "left-pad": "^1.0.0"},
+                                                   "devDependencies": {"serverless-wsgi": "^3.0.1"}}))
+    (code / "requirements.txt").write_text("requests>=2\n")
+    python_fn = Function(name="Py", runtime="python3.12", code_dir=str(code))
+    node_fn = Function(name="Node", runtime="nodejs20.x", code_dir=str(code))
+    findings = list(dependency_findings(_app(tmp_path, python_fn, node_fn), ScanContext()))
+    unpinned = {(f.function, f.details["package"]) for f in findings if f.rule_id == "FG302"}
+    assert unpinned == {("Py", "requests"), ("Node", "left-pad")}
+    uuid = {f.function: f for f in findings if f.rule_id == "FG301"}
+    order = ("info", "low", "medium", "high", "critical")
+    assert order.index(uuid["Py"].severity) < order.index(uuid["Node"].severity)
+    assert "build tooling" in uuid["Py"].message

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from fnguard.analyze.context import ScanContext
 from fnguard.analyze.registry import check, define, finding
-from fnguard.deps.audit import FunctionAudit, PackageAudit, audit_function
+from fnguard.deps.audit import FunctionAudit, PackageAudit, audit_function, runtime_ecosystem
 from fnguard.deps.ranking import rank
 from fnguard.deps.vulndb import STALE_AFTER_DAYS, VulnDatabase, VulnDBError, shared_database
 from fnguard.model import App, Finding
@@ -69,7 +69,7 @@ def _shown(path: str, root: str | None) -> str:
 def vulnerable_finding(audit: FunctionAudit, package: PackageAudit, root: str | None = None) -> Finding:
     """One FG301 finding: one package version of one function, every advisory id in details."""
     dependency = package.dependency
-    severity, reasons = rank(package, audit.blast_radius)
+    severity, reasons = rank(package, audit.blast_radius, runtime_ecosystem(audit.function))
     count = len(package.groups)
     ids = package.ids
     shown = ", ".join(sorted({group[0].aliases[0] if group[0].aliases and group[0].aliases[0].startswith("CVE") else group[0].id
@@ -122,7 +122,10 @@ def audit_findings(audit: FunctionAudit, root: str | None = None) -> Iterator[Fi
     """Every FG3xx finding of one function's audit; detail paths relative to ``root``."""
     for package in audit.vulnerable:
         yield vulnerable_finding(audit, package, root)
+    runtime = runtime_ecosystem(audit.function)
     for dependency in audit.unpinned:
+        if dependency.dev or (runtime and runtime != dependency.ecosystem):
+            continue  # not deployed with the function: development tools, framework plugins
         yield finding(
             "FG302",
             f"{dependency.name} is required as {dependency.spec!r} in {Path(dependency.file).name}: "

@@ -179,6 +179,16 @@ def applies(dependency: Dependency, environment: dict[str, str] | None) -> bool:
         return True
 
 
+def runtime_ecosystem(function: Function) -> str | None:
+    """The ecosystem whose packages the function's runtime loads (``None`` when unknown)."""
+    runtime = (function.runtime or "").lower()
+    if runtime.startswith("python"):
+        return "PyPI"
+    if runtime.startswith("nodejs"):
+        return "npm"
+    return None
+
+
 def _collapse(advisories: Iterable[Advisory]) -> tuple[tuple[Advisory, ...], ...]:
     """Group advisories that share an id or alias (GHSA/PYSEC/CVE of one flaw)."""
     groups: list[tuple[set[str], list[Advisory]]] = []

@@ -2,7 +2,8 @@
 
 Start from the worst CVSS rating (``medium`` when the advisories carry none); one step down
 when the handler does not import the package, one down when the function is known to be internal
-(it has triggers, none public) with narrow permissions, one down for development-only packages; one step up when an imported
+(it has triggers, none public) with narrow permissions, one down for development-only packages or packages of another ecosystem than
+the runtime's (the Serverless Framework's npm plugins beside Python code); one step up when an imported
 package sits in a public function with wide permissions. Every step is said in the message.
 """
 
@@ -18,8 +19,8 @@ UNRATED = "medium"
 _FLOOR = "low"
 
 
-def rank(package: PackageAudit, radius: dict[str, Any]) -> tuple[str, list[str]]:
-    """``(severity, reasons)`` for one vulnerable package of one function."""
+def rank(package: PackageAudit, radius: dict[str, Any], runtime: str | None = None) -> tuple[str, list[str]]:
+    """``(severity, reasons)`` for one vulnerable package of one function (``runtime``: its ecosystem)."""
     base = package.base_severity
     reasons = [f"advisory severity {base}" if base else f"advisories carry no CVSS score (taken as {UNRATED})"]
     score = SEVERITY_RANK[base or UNRATED]
@@ -43,6 +44,10 @@ def rank(package: PackageAudit, radius: dict[str, Any]) -> tuple[str, list[str]]
     if package.dependency.dev:
         score -= 1
         reasons.append("listed as a development dependency only (lowered)")
+    elif runtime and runtime != package.dependency.ecosystem:
+        score -= 1
+        reasons.append(f"a {package.dependency.ecosystem} package beside a {runtime} runtime is build tooling, "
+                       "not loaded by the function (lowered)")
     score = max(SEVERITY_RANK[_FLOOR], min(score, SEVERITY_RANK["critical"]))
     severity = next(name for name in SEVERITIES if SEVERITY_RANK[name] == score)
     return severity, reasons
