@@ -671,3 +671,15 @@ Resources:
     edge = _fn(app, "Edge").triggers
     assert [(t.source, t.public, t.config["service"], t.config["event_type"]) for t in edge] == [
         ("Cdn", True, "cloudfront", "viewer-request")]
+
+
+def test_ssm_parameter_defaults_are_names_not_values(tmp_path: Path) -> None:
+    path, document = _parse(tmp_path, """
+Parameters:
+  Ami: {Type: "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>", Default: /aws/service/ami-latest}
+Resources:
+  Box: {Type: AWS::EC2::Instance, Properties: {ImageId: !Ref Ami}}
+""")
+    app = load(path, document)
+    assert app.resources["Box"].properties == {"ImageId": {"Ref": "Ami"}}
+    assert app.parameters == {"Ami": "/aws/service/ami-latest"}

@@ -15,7 +15,7 @@ from typing import Any
 from fnguard.iam.managed import arn_for_name, lookup, statements_from_policy_document
 from fnguard.load.apigateway import HttpApis, RestApis, rest_endpoint
 from fnguard.load.handlers import handler_file
-from fnguard.load.intrinsics import Resolver, items, mapping, nested, to_text
+from fnguard.load.intrinsics import Resolver, items, mapping, nested, parameter_defaults, to_text
 from fnguard.load.sam import Expansion, expand, is_sam, origin_line, policy_templates
 from fnguard.load.yamlsource import line_of
 from fnguard.model import App, Function, InputError, Location, Resource, Statement, Trigger
@@ -90,7 +90,7 @@ def load(path: Path, document: Any) -> App:
         root=str(path.resolve().parent),
         functions=tuple(functions),
         resources=mapper.other_resources(),
-        parameters=dict(mapper.resolver.parameters),
+        parameters=parameter_defaults(document, include_ssm=True),
         region=DEFAULT_REGION,
         warnings=tuple(dict.fromkeys(warnings)),
     )

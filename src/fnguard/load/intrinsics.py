@@ -51,8 +51,13 @@ def pseudo_parameters(region: str, account_id: str, stack_name: str) -> dict[str
     }
 
 
-def parameter_defaults(template: Mapping[str, Any]) -> dict[str, Any]:
-    """Parameter values a deploy without overrides would use (list types split on commas)."""
+def parameter_defaults(template: Mapping[str, Any], *, include_ssm: bool = False) -> dict[str, Any]:
+    """Parameter values a deploy without overrides would use (list types split on commas).
+
+    ``AWS::SSM::Parameter::Value<...>`` parameters default to the *name* of an SSM parameter,
+    not its value, so they are left out unless ``include_ssm``: their Refs stay unresolved
+    instead of pretending an AMI id is ``/aws/service/ami-...``.
+    """
     values: dict[str, Any] = {}
     parameters = template.get("Parameters")
     if not isinstance(parameters, Mapping):
@@ -62,6 +67,8 @@ def parameter_defaults(template: Mapping[str, Any]) -> dict[str, Any]:
             continue
         default = spec["Default"]
         kind = str(spec.get("Type", "String"))
+        if kind.startswith("AWS::SSM::Parameter::Value") and not include_ssm:
+            continue
         if isinstance(default, str) and (kind.startswith("List<") or kind == "CommaDelimitedList"):
             default = [part.strip() for part in default.split(",")] if default else []
         elif isinstance(default, bool):
