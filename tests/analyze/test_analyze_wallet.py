@@ -226,3 +226,46 @@ def test_fg504_bucket_named_by_the_event_is_the_trigger_bucket(tmp_path: Path) -
         "    s3.put_object(Bucket=bucket, Key=key.split('.')[0] + '.mp3', Body=b'')\n")
     found = run(tmp_path, files, wallet.recursive_loops)
     assert [(f.severity, f.line) for f in found] == [("high", 7)]
+
+
+CFN_REST = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Role: arn:aws:iam::123456789012:role/r
+      Code: {{ZipFile: "def handler(e, c): pass"}}
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties: {{Name: demo}}
+  Post:
+    Type: AWS::ApiGateway::Method
+    Properties:
+      RestApiId: !Ref Api
+      ResourceId: !GetAtt Api.RootResourceId
+      HttpMethod: POST
+      AuthorizationType: NONE
+      Integration:
+        Type: AWS_PROXY
+        IntegrationHttpMethod: POST
+        Uri: !Sub "arn:aws:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{Fn.Arn}}/invocations"
+  Stage:
+    Type: AWS::ApiGateway::Stage
+    Properties:
+      RestApiId: !Ref Api
+      StageName: prod
+      DeploymentId: d
+{settings}"""
+
+
+@pytest.mark.parametrize("settings,expected", [
+    ("", ["high"]),
+    ("      MethodSettings: [{HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20}]\n",
+     []),
+])
+def test_fg501_cloudformation_stage_throttling(tmp_path: Path, settings: str, expected: list[str]) -> None:
+    files = {"template.yaml": CFN_REST.format(settings=settings)}
+    assert [f.severity for f in run(tmp_path, files, wallet.unbounded_public_entry)] == expected

@@ -51,16 +51,40 @@ TIMEOUT_TOLERANCE = 1
 # FG501 — nothing bounds how many copies an outsider can start
 # --------------------------------------------------------------------------------------------
 
+_STAGE_TYPES = frozenset({"AWS::ApiGateway::Stage", "AWS::ApiGatewayV2::Stage", "AWS::Serverless::Api",
+                          "AWS::Serverless::HttpApi", "AWS::ApiGatewayV2::Api", "AWS::ApiGateway::RestApi"})
+
+
+def _settings_throttle(props: Mapping[str, Any]) -> bool:
+    for key in ("DefaultRouteSettings", "MethodSettings", "RouteSettings"):
+        blocks = props.get(key)
+        blocks = list(blocks.values()) if key == "RouteSettings" and isinstance(blocks, Mapping) else as_list(blocks)
+        for block in blocks:
+            if isinstance(block, Mapping) and any(str(k).startswith("Throttling") for k in block):
+                return True
+    return False
+
+
 def _throttled(app: App, trigger: Trigger) -> bool:
+    """The route's gateway limits its rate: route or stage throttling, or a WAF rate-based rule on the API."""
+    import json
+
     if trigger.throttling:
         return True
     api = trigger_resource(app, trigger) if trigger.source else None
     if api is None:
         return False
-    props = api.properties
-    for key in ("DefaultRouteSettings", "MethodSettings", "RouteSettings"):
-        for block in as_list(props.get(key)):
-            if isinstance(block, Mapping) and any(k.startswith("Throttling") for k in block):
+    if _settings_throttle(api.properties):
+        return True
+    for resource in app.resources.values():
+        if resource.type in _STAGE_TYPES and resource is not api and any(
+                points_at(resource.properties.get(k), api) for k in ("RestApiId", "ApiId")):
+            if _settings_throttle(resource.properties):
+                return True
+        if resource.type == "AWS::WAFv2::WebACLAssociation" and api.logical_id in json.dumps(
+                resource.properties.get("ResourceArn"), default=str):
+            acl = app.resources.get(ref_target(resource.properties.get("WebACLArn")) or "")
+            if acl is not None and "RateBasedStatement" in json.dumps(acl.properties, default=str):
                 return True
     return False
 
