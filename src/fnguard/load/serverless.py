@@ -24,6 +24,7 @@ from fnguard.load.sls_events import (
     REST_API_ID,
     WEBSOCKET_API_ID,
     EventContext,
+    mapping,
     read_events,
     source_text,
 )
@@ -322,7 +323,7 @@ class _Role:
 def _provider_role(svc: _Service) -> _Role:
     """The shared role: the framework's own (statements known) or an external one (unknown)."""
     provider = svc.provider
-    iam = provider.get("iam") if isinstance(provider.get("iam"), Mapping) else {}
+    iam = mapping(provider.get("iam"))
     role = iam.get("role")
     external: Any = provider.get("role")
     if isinstance(role, str) or isinstance(role, Mapping) and any(k == "Ref" or k.startswith("Fn::") for k in role):
@@ -383,7 +384,7 @@ def _attached_policies(svc: _Service, role_id: str) -> list[Statement]:
     for logical_id, body in svc.raw_resources.items():
         if not isinstance(body, Mapping) or body.get("Type") not in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
             continue
-        properties = body.get("Properties") if isinstance(body.get("Properties"), Mapping) else {}
+        properties = mapping(body.get("Properties"))
         roles = _list(properties.get("Roles"))
         if any((r.get("Ref") if isinstance(r, Mapping) else r) == role_id for r in roles):
             document = properties.get("PolicyDocument")
@@ -724,16 +725,16 @@ def _mark_public_sources(svc: _Service, functions: list[Function]) -> list[Funct
     for logical_id, body in svc.raw_resources.items():
         if not isinstance(body, Mapping):
             continue
-        properties = body.get("Properties") if isinstance(body.get("Properties"), Mapping) else {}
-        for key in ("BucketName", "TopicName", "QueueName"):
-            if isinstance(properties.get(key), str):
-                names[properties[key]] = str(logical_id)
+        properties = mapping(body.get("Properties"))
+        for name_key in ("BucketName", "TopicName", "QueueName"):
+            if isinstance(properties.get(name_key), str):
+                names[properties[name_key]] = str(logical_id)
         if body.get("Type") == "AWS::S3::Bucket" and properties.get("AccessControl") == "PublicReadWrite":
             public.add(str(logical_id))
-        key = _POLICY_TARGETS.get(str(body.get("Type")))
-        if key is None or not _anyone_may_write(properties.get("PolicyDocument")):
+        target_key = _POLICY_TARGETS.get(str(body.get("Type")))
+        if target_key is None or not _anyone_may_write(properties.get("PolicyDocument")):
             continue
-        targets = properties.get(key)
+        targets = properties.get(target_key)
         for target in targets if isinstance(targets, list) else [targets]:
             found = _logical_id(target) if isinstance(target, Mapping) else names.get(str(target), str(target))
             if found:

@@ -97,7 +97,7 @@ def _http(body: Any, context: EventContext, location: Location) -> Trigger:
     if isinstance(body, str):
         method, _, path = body.strip().partition(" ")
         body = {"method": method, "path": path}
-    settings = _mapping(body)
+    settings = mapping(body)
     auth, authorizer = _rest_authorizer(settings.get("authorizer"), context)
     private = settings.get("private") is True
     if auth == "none" and private:
@@ -117,7 +117,7 @@ def _http(body: Any, context: EventContext, location: Location) -> Trigger:
     throttling = {**throttle, "usage_plan": True} if throttle else None
     if usage_plan:
         config["usage_plan"] = usage_plan
-    gateway = _mapping(context.provider.get("apiGateway"))
+    gateway = mapping(context.provider.get("apiGateway"))
     api_id = source_text(gateway.get("restApiId")) or REST_API_ID
     reachable, endpoint = _rest_endpoint(api_id, context.provider)
     config.update(endpoint)
@@ -189,7 +189,7 @@ def _rest_endpoint(api_id: str, provider: Mapping[str, Any]) -> tuple[bool, dict
     ``endpointType: PRIVATE`` or a ``resourcePolicy`` that narrows who may call makes the API
     unreachable from the internet at large.
     """
-    gateway = _mapping(provider.get("apiGateway"))
+    gateway = mapping(provider.get("apiGateway"))
     endpoint = str(provider.get("endpointType") or gateway.get("endpointType") or "EDGE").upper()
     policy = gateway.get("resourcePolicy") or provider.get("resourcePolicy")
     properties: dict[str, Any] = {"EndpointConfiguration": {"Types": [endpoint]}}
@@ -253,12 +253,12 @@ def _http_api(body: Any, context: EventContext, location: Location) -> Trigger:
         else:
             method, _, path = text.partition(" ")
             body = {"method": method, "path": path}
-    settings = _mapping(body)
+    settings = mapping(body)
     auth, authorizer = _http_api_authorizer(settings.get("authorizer"), context)
     config: dict[str, Any] = {}
     if authorizer:
         config["authorizer"] = authorizer
-    http_api = _mapping(context.provider.get("httpApi"))
+    http_api = mapping(context.provider.get("httpApi"))
     if http_api.get("cors"):
         config["cors"] = http_api["cors"]
     config["access_logs"] = _access_logs(context.provider, "httpApi")
@@ -301,7 +301,7 @@ def _http_api_authorizer(value: Any, context: EventContext) -> tuple[str, Any]:
 
 def _websocket(body: Any, context: EventContext, location: Location) -> Trigger:
     """WebSocket routes; an authorizer only exists on ``$connect`` and covers the connection."""
-    settings = {"route": body} if isinstance(body, str) else _mapping(body)
+    settings = {"route": body} if isinstance(body, str) else mapping(body)
     route = str(settings.get("route", ""))
     authorizer = settings.get("authorizer")
     if route == "$connect" and authorizer:
@@ -318,16 +318,15 @@ def _websocket(body: Any, context: EventContext, location: Location) -> Trigger:
 
 def _alb(body: Any, context: EventContext, location: Location) -> Trigger:
     """ALB target: internet-facing unless an ALB authorizer (Cognito/OIDC) guards it."""
-    settings = _mapping(body)
+    settings = mapping(body)
     auth = "none"
     authorizer = settings.get("authorizer")
     if authorizer:
         names = authorizer if isinstance(authorizer, list) else [authorizer]
-        alb = context.provider.get("alb")
-        declared = alb.get("authorizers", {}) if isinstance(alb, Mapping) else {}
-        kinds = {str(declared.get(n, {}).get("type", "")).lower() for n in names if isinstance(declared, Mapping)}
+        declared = mapping(mapping(context.provider.get("alb")).get("authorizers"))
+        kinds = {str(mapping(declared.get(n)).get("type", "")).lower() for n in names if isinstance(n, str)}
         auth = "cognito" if "cognito" in kinds else "jwt" if "oidc" in kinds else "unknown"
-    conditions = settings.get("conditions") if isinstance(settings.get("conditions"), Mapping) else {}
+    conditions = mapping(settings.get("conditions"))
     path = conditions.get("path")
     method = conditions.get("method")
     return Trigger(
@@ -433,7 +432,7 @@ def _stream_kind(arn: Any, context: EventContext) -> str:
 
 
 def _kafka(body: Any, context: EventContext, location: Location) -> Trigger:
-    settings = _mapping(body)
+    settings = mapping(body)
     source = settings.get("arn") or settings.get("bootstrapServers")
     if isinstance(source, list):
         source = ",".join(str(server) for server in source)
@@ -445,7 +444,7 @@ def _kafka(body: Any, context: EventContext, location: Location) -> Trigger:
 
 
 def _mq(body: Any, context: EventContext, location: Location) -> Trigger:
-    settings = _mapping(body)
+    settings = mapping(body)
     batch = _batch(settings, {"batchSize": "batch_size", "maximumBatchingWindow": "maximum_batching_window"})
     batch.setdefault("batch_size", DEFAULT_BATCH_SIZE["mq"])
     config = {"queue": settings.get("queue")}
@@ -459,14 +458,14 @@ def _schedule(body: Any, context: EventContext, location: Location) -> Trigger:
     settings = {"rate": body} if not isinstance(body, Mapping) else body
     rate = settings.get("rate")
     rates = rate if isinstance(rate, list) else [rate]
-    config = {"rate": [source_text(r) for r in rates]}
+    config: dict[str, Any] = {"rate": [source_text(r) for r in rates]}
     if settings.get("enabled") is False:
         config["enabled"] = False
     return Trigger(type="schedule", source=source_text(rates[0]) if rates else None, config=config, location=location)
 
 
 def _event_bridge(body: Any, context: EventContext, location: Location) -> Trigger:
-    settings = _mapping(body)
+    settings = mapping(body)
     if settings.get("schedule") and not settings.get("pattern"):
         return Trigger(type="schedule", source=source_text(settings["schedule"]),
                        config={"rate": [source_text(settings["schedule"])]}, location=location)
@@ -476,20 +475,20 @@ def _event_bridge(body: Any, context: EventContext, location: Location) -> Trigg
 
 
 def _cloudwatch_event(body: Any, context: EventContext, location: Location) -> Trigger:
-    settings = _mapping(body)
+    settings = mapping(body)
     return Trigger(type="eventBridge", source="default", config={"pattern": settings.get("event")},
                    location=location)
 
 
 def _cognito(body: Any, context: EventContext, location: Location) -> Trigger:
-    settings = _mapping(body)
+    settings = mapping(body)
     return Trigger(type="cognito", source=source_text(settings.get("pool")),
                    config={"trigger": settings.get("trigger"), "existing": bool(settings.get("existing"))},
                    location=location)
 
 
 def _iot(body: Any, context: EventContext, location: Location) -> Trigger:
-    settings = _mapping(body)
+    settings = mapping(body)
     return Trigger(type="iot", source=source_text(settings.get("name")), config={"sql": settings.get("sql")},
                    location=location)
 
@@ -545,7 +544,8 @@ EVENT_READERS: dict[str, Reader] = {
 # -- small helpers ---------------------------------------------------------------------------
 
 
-def _mapping(value: Any) -> Mapping[str, Any]:
+def mapping(value: Any) -> Mapping[str, Any]:
+    """``value`` when it is a mapping, else an empty one: malformed settings read as absent."""
     return value if isinstance(value, Mapping) else {}
 
 
