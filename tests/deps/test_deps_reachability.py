@@ -59,3 +59,12 @@ def test_node_graph_require_and_import(tmp_path: Path) -> None:
 def test_missing_handler_source_means_unknown() -> None:
     assert build_graph(None, None) is None
     assert reachability(_dep("PyYAML"), None)[0] is None
+
+
+def test_namespace_distributions(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("from google.cloud import storage\nimport azure.storage.blob\n")
+    graph = build_graph(str(tmp_path / "app.py"), str(tmp_path))
+    assert reachability(_dep("google-cloud-storage"), graph)[0] is True
+    assert reachability(_dep("azure-storage-blob"), graph)[0] is True
+    assert reachability(_dep("google-cloud-bigquery", direct=True), graph)[0] is False
+    assert reachability(_dep("protobuf", direct=True), graph)[0] is False

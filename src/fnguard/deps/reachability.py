@@ -22,7 +22,7 @@ IMPORT_TO_DIST = {
     "yaml": "pyyaml", "jwt": "pyjwt", "PIL": "pillow", "bs4": "beautifulsoup4", "cv2": "opencv-python",
     "sklearn": "scikit-learn", "dateutil": "python-dateutil", "dotenv": "python-dotenv", "Crypto": "pycryptodome",
     "Cryptodome": "pycryptodomex", "OpenSSL": "pyopenssl", "jose": "python-jose", "magic": "python-magic",
-    "MySQLdb": "mysqlclient", "psycopg2": "psycopg2-binary", "pymysql": "pymysql", "google": "protobuf",
+    "MySQLdb": "mysqlclient", "psycopg2": "psycopg2-binary", "pymysql": "pymysql",
     "attr": "attrs", "pkg_resources": "setuptools", "serial": "pyserial", "usb": "pyusb", "git": "gitpython",
     "ldap": "python-ldap", "nacl": "pynacl", "lxml": "lxml", "docx": "python-docx", "pptx": "python-pptx",
     "slugify": "python-slugify", "multipart": "python-multipart", "socketio": "python-socketio",
@@ -54,6 +54,8 @@ class ImportGraph:
     """Top-level external module (Python) or package (Node) → files importing it."""
     files: tuple[str, ...] = ()
     """The handler file and the local modules it reaches."""
+    dotted: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False, compare=False)
+    """Full dotted module names imported (Python), for namespace packages such as ``google.cloud.storage``."""
 
 
 def _python_imports(path: Path) -> tuple[set[str], set[tuple[int, str]]]:
@@ -95,6 +97,7 @@ def python_graph(handler_file: Path, code_dir: Path | None) -> ImportGraph:
     """Follow the handler's imports through the code directory's own modules."""
     roots = [p for p in (code_dir, handler_file.parent) if p is not None]
     external: dict[str, set[str]] = {}
+    dotted_names: dict[str, set[str]] = {}
     queue = [handler_file]
     visited: set[Path] = set()
     while queue and len(visited) < _MAX_FILES:
@@ -112,6 +115,7 @@ def python_graph(handler_file: Path, code_dir: Path | None) -> ImportGraph:
             if _local_module(roots, top) is not None:
                 continue  # a local package's submodule that does not exist: still local
             external.setdefault(top, set()).add(str(current))
+            dotted_names.setdefault(dotted, set()).add(str(current))
         for level, dotted in relative:
             base = current.parent
             for _ in range(level - 1):
@@ -119,7 +123,8 @@ def python_graph(handler_file: Path, code_dir: Path | None) -> ImportGraph:
             local = _local_module([base], dotted) if dotted else base / "__init__.py"
             if local is not None and local.is_file():
                 queue.append(local)
-    return ImportGraph("python", {k: tuple(sorted(v)) for k, v in external.items()}, tuple(sorted(map(str, visited))))
+    return ImportGraph("python", {k: tuple(sorted(v)) for k, v in external.items()}, tuple(sorted(map(str, visited))),
+                       {k: tuple(sorted(v)) for k, v in dotted_names.items()})
 
 
 def _node_package(specifier: str) -> str | None:
@@ -190,6 +195,11 @@ def reachability(dependency: Dependency, graph: ImportGraph | None) -> tuple[boo
     names = import_names(dependency)
     lowered = {name.lower() for name in names}
     files = sorted({f for module, by in graph.imports.items() if module in names or module.lower() in lowered for f in by})
+    if not files and dependency.ecosystem == "PyPI" and "-" in canonicalize_name(dependency.name):
+        # namespace distributions: google-cloud-storage is imported as google.cloud.storage
+        dotted = canonicalize_name(dependency.name).replace("-", ".")
+        files = sorted({f for module, by in graph.dotted.items()
+                        if module == dotted or module.startswith(dotted + ".") for f in by})
     if files:
         return True, files, f"imported by {', '.join(Path(f).name for f in files)}"
     loaders = [p for p in _ALSO_LOADED_BY.get(canonicalize_name(dependency.name), ()) if _imports_any(graph, p)]

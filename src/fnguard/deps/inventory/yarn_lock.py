@@ -46,7 +46,7 @@ class YarnLockParser(DependencyParser):
             number, specs = header
             first = specs.split(",")[0]
             name = _package_name(first)
-            if "@workspace:" in specs or "@patch:" in specs and not version:
+            if "@workspace:" in specs or ("@patch:" in specs and not version):
                 return
             kind = None
             if "@file:" in specs or "@link:" in specs or "@portal:" in specs:
