@@ -212,3 +212,19 @@ def test_lazy_global_client_class_attribute_and_decorated_routes(tmp_path: Path)
             return app.resolve(event, context)
     """})
     assert summary(handler) == {("sqs", "send_message"), ("sns", "publish"), ("s3", "get_object")}
+
+
+def test_powertools_parameters_and_aws_wrapping_libraries(tmp_path: Path) -> None:
+    handler = write(tmp_path, {"app.py": """
+        import os
+        from aws_lambda_powertools.utilities import parameters
+        from pynamodb.models import Model
+        def handler(event, context):
+            key = parameters.get_parameter(os.environ["KEY_PARAM"])
+            secret = parameters.get_secret("db-credentials")
+    """})
+    result = find_calls(handler, "handler", tmp_path)
+    calls = {(c.service, c.method): c for c in result.calls}
+    assert set(calls) == {("ssm", "get_parameter"), ("secretsmanager", "get_secret_value")}
+    assert calls[("ssm", "get_parameter")].param("Name") == Env("KEY_PARAM")
+    assert [u.reason for u in result.unresolved] == ["AWS calls made through the pynamodb library are not mapped"]

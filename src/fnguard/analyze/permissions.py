@@ -46,13 +46,18 @@ PLATFORM_ACTIONS = frozenset({
     "xray:puttracesegments", "xray:puttelemetryrecords", "xray:getsamplingrules", "xray:getsamplingtargets",
     "xray:getsamplingstatisticsummaries",
     "ec2:createnetworkinterface", "ec2:describenetworkinterfaces", "ec2:deletenetworkinterface",
-    "ec2:assignprivateipaddresses", "ec2:unassignprivateipaddresses",
+    "ec2:assignprivateipaddresses", "ec2:unassignprivateipaddresses", "ec2:describesubnets",
+    "ec2:describesecuritygroups", "ec2:describevpcs",
 })
 TRIGGER_ACTIONS = {
     "sqs": frozenset({"sqs:receivemessage", "sqs:deletemessage", "sqs:getqueueattributes", "sqs:changemessagevisibility"}),
     "kinesis": frozenset({"kinesis:getrecords", "kinesis:getsharditerator", "kinesis:describestream",
                           "kinesis:describestreamsummary", "kinesis:listshards", "kinesis:liststreams",
-                          "kinesis:subscribetoshard"}),
+                          "kinesis:subscribetoshard", "kinesis:describelimits"}),
+    "mq": frozenset({"mq:describebroker", "secretsmanager:getsecretvalue"}),
+    "kafka": frozenset({"kafka:describecluster", "kafka:describeclusterv2", "kafka:getbootstrapbrokers",
+                        "kafka-cluster:connect", "kafka-cluster:describegroup", "kafka-cluster:altergroup",
+                        "kafka-cluster:describetopic", "kafka-cluster:readdata", "kafka-cluster:describeclusterdynamicconfiguration"}),
     "dynamodb": frozenset({"dynamodb:getrecords", "dynamodb:getsharditerator", "dynamodb:describestream",
                            "dynamodb:liststreams"}),
 }
@@ -237,7 +242,14 @@ def check_needed_vs_granted(app: App, context: ScanContext) -> Iterator[Finding]
                                        "subject": ",".join(actions)})
         if needs.unresolved or needs.unmapped:
             continue  # an unknown call could use any grant: do not call grants unused
-        needed = {a.lower() for a in needs.actions} | platform_actions(function)
+        # A shared role serves every function that has it: a grant one of them uses is not unused
+        # (the missing segmentation is FG207's finding, not this one's).
+        sharers = _role_sharers(app, function)
+        sharer_needs = [function_needs(app, f, context.cache) for f in sharers]
+        if any(not n.analyzed or n.unresolved or n.unmapped for n in sharer_needs):
+            continue
+        needed = {a.lower() for n in (needs, *sharer_needs) for a in n.actions}
+        needed |= {a for f in (function, *sharers) for a in platform_actions(f)}
         unused: list[str] = []
         for statement in _allows(function.statements):
             for pattern in statement.actions:
@@ -250,6 +262,16 @@ def check_needed_vs_granted(app: App, context: ScanContext) -> Iterator[Finding]
                           function=function.name, **_where(function),
                           details={"actions": unused, "needed": sorted(needs.actions),
                                    "subject": ",".join(unused)})
+
+
+def _role_sharers(app: App, function: Function) -> list[Function]:
+    """The other functions of the app that run with the same role."""
+    return [
+        other for other in app.functions
+        if other.name != function.name and (
+            (function.role is not None and other.role == function.role)
+            or other.name in function.role_shared_with)
+    ]
 
 
 @check("FG207")

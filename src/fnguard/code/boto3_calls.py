@@ -201,6 +201,22 @@ _BOTO3_RESOURCE = {"boto3.resource"}
 _BOTO3_SESSION = {"boto3.Session", "boto3.session.Session"}
 _ENV_GET = {"os.getenv", "os.environ.get", "os.environ.setdefault"}
 
+# Library helpers that wrap one boto3 call: qualified name → (service, method, request parameter of
+# their first argument). Powertools' parameters utility is the common one in Lambda code.
+WRAPPERS: dict[str, tuple[str, str, str]] = {
+    "aws_lambda_powertools.utilities.parameters.get_parameter": ("ssm", "get_parameter", "Name"),
+    "aws_lambda_powertools.utilities.parameters.get_parameters": ("ssm", "get_parameters_by_path", "Path"),
+    "aws_lambda_powertools.utilities.parameters.get_parameters_by_name": ("ssm", "get_parameters", "Names"),
+    "aws_lambda_powertools.utilities.parameters.get_secret": ("secretsmanager", "get_secret_value", "SecretId"),
+    "aws_lambda_powertools.utilities.parameters.get_app_config": ("appconfigdata", "get_latest_configuration", ""),
+}
+# Libraries that call AWS themselves: their calls are invisible here, so a function importing one
+# has needs fnguard cannot list (reported as unresolved, and grants are not called unused).
+AWS_LIBRARIES = frozenset({
+    "pynamodb", "awswrangler", "smart_open", "s3fs", "aioboto3", "aiobotocore", "boto", "dynamodb_encryption_sdk",
+    "aws_encryption_sdk", "awsiot", "sagemaker", "chalice", "zappa", "s3transfer",
+})
+
 
 @dataclass
 class _Session:
@@ -225,6 +241,14 @@ class _Interpreter:
         scope: dict[str, Any] = {}
         self.globals[module.path] = scope
         self.files.add(module.path)
+        for node in ast.walk(module.tree):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else [])
+            for imported in names:
+                top = imported.split(".")[0]
+                if top in AWS_LIBRARIES and self.index.module_named(top, module) is None:
+                    self.unresolve((module.path, node.lineno), node,  # type: ignore[attr-defined]
+                                   f"AWS calls made through the {top} library are not mapped")
         for node in module.tree.body:
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 info = module.functions.get(node.name)
@@ -486,6 +510,14 @@ class _Interpreter:
             return Resource(service)
         if name in _BOTO3_SESSION:
             return _Session()
+        wrapper = WRAPPERS.get(name)
+        if wrapper is not None:
+            service, method, param = wrapper
+            named = dict(kwargs)
+            if args and param:
+                named.setdefault(param, args[0])
+            self.record(service, method, {k: v for k, v in named.items() if k == param}, where, name.rsplit(".", 1)[-1])
+            return UNKNOWN
         if name in _ENV_GET and args and isinstance(args[0], Literal):
             default = args[1] if len(args) > 1 else kwargs.get("default")
             return Env(args[0].value, default.value if isinstance(default, Literal) else None)

@@ -80,6 +80,10 @@ OVERRIDES: dict[str, dict[str, tuple[ActionNeed, ...]]] = {
     "cognito-idp": {m: () for m in ("complete_web_authn_registration", "delete_web_authn_credential",
                                      "get_user_auth_factors", "list_web_authn_credentials",
                                      "start_web_authn_registration")},
+    "dsql": {
+        "generate_db_connect_admin_auth_token": (ActionNeed("dsql:DbConnectAdmin", (), None, OVERRIDE),),
+        "generate_db_connect_auth_token": (ActionNeed("dsql:DbConnect", (), None, OVERRIDE),),
+    },
     "rds": {"generate_db_auth_token": (ActionNeed("rds-db:connect", (), None, OVERRIDE),)},  # signed locally, checked at connect
     "s3": {
         "list_directory_buckets": (ActionNeed("s3express:ListAllMyDirectoryBuckets", (), None, OVERRIDE),),
