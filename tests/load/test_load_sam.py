@@ -495,3 +495,44 @@ Resources:
 """)
     assert _fn(app, "Zipped").code_dir is None
     assert _fn(app, "Default").code_dir == str(tmp_path.resolve())  # no CodeUri: the template's directory
+
+
+def test_nested_application_on_disk_is_read_with_its_parameters(tmp_path: Path) -> None:
+    (tmp_path / "child").mkdir()
+    (tmp_path / "child" / "template.yaml").write_text(SAM_HEADER + """
+Parameters:
+  TableName: {Type: String}
+Resources:
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      InlineCode: x
+      Handler: a.h
+      Runtime: python3.12
+      Environment: {Variables: {TABLE: !Ref TableName}}
+      FunctionUrlConfig: {AuthType: NONE}
+  Again:
+    Type: AWS::CloudFormation::Stack
+    Properties: {TemplateURL: template.yaml}
+""")
+    app = _load(tmp_path, SAM_HEADER + """
+Resources:
+  Table:
+    Type: AWS::DynamoDB::Table
+  Child:
+    Type: AWS::Serverless::Application
+    Properties:
+      Location: child/template.yaml
+      Parameters: {TableName: !Ref Table}
+  Missing:
+    Type: AWS::CloudFormation::Stack
+    Properties: {TemplateURL: nowhere/template.yaml}
+""")
+    worker = _fn(app, "Child/Worker")
+    assert worker.environment == {"TABLE": {"Ref": "Table"}}
+    assert worker.location.file == str((tmp_path / "child" / "template.yaml").resolve())
+    assert [(t.type, t.public) for t in worker.triggers] == [("url", True)]
+    assert any("nowhere/template.yaml not found" in w for w in app.warnings)
+    # The child nests itself: read up to the depth limit, then a warning instead of recursing forever.
+    assert any("levels deep" in w for w in app.warnings)
+    assert "Child/Again/Again/Worker" in [f.name for f in app.functions]

@@ -17,7 +17,7 @@ from fnguard.load.apigateway import HttpApis, RestApis, rest_endpoint
 from fnguard.load.handlers import handler_file
 from fnguard.load.intrinsics import Resolver, items, mapping, nested, parameter_defaults, to_text
 from fnguard.load.sam import Expansion, expand, is_sam, origin_line, policy_templates
-from fnguard.load.yamlsource import line_of
+from fnguard.load.yamlsource import line_of, load_document
 from fnguard.model import App, Function, InputError, Location, Resource, Statement, Trigger
 
 __all__ = ["load", "resources_from_template", "statements_from_policy_document"]
@@ -66,31 +66,54 @@ DEFAULT_REGION = "us-east-1"
 _FUNCTION_TYPES = ("AWS::Lambda::Function", "AWS::Serverless::Function")
 
 
-def load(path: Path, document: Any) -> App:
-    """Read a SAM or CloudFormation template already parsed from ``path``."""
+_MAX_NESTING = 3
+
+
+def load(path: Path, document: Any, *, parameters: Mapping[str, Any] | None = None, _depth: int = 0) -> App:
+    """Read a SAM or CloudFormation template already parsed from ``path``.
+
+    ``parameters`` override parameter defaults (a parent stack passes its ``Parameters``).
+    Nested stacks and SAM applications whose template is a local file are read too; their
+    functions and resources are named ``<StackLogicalId>/<Name>``.
+    """
     _check(path, document)
     warnings: list[str] = []
     expansion: Expansion | None = None
     template: Mapping[str, Any] = document
     sam = is_sam(document)
     if sam:
-        defaults = Resolver(document, path, region=DEFAULT_REGION)
+        defaults = Resolver(document, path, parameters=parameters, region=DEFAULT_REGION)
         expansion = expand(path, document, defaults.parameters, DEFAULT_REGION)
         warnings.extend(expansion.warnings)
         template = expansion.template
         if not isinstance(template.get("Resources"), Mapping):
             raise InputError(f"{path}: SAM translation produced no Resources")
-    mapper = Mapper(path, document, template, expansion, DEFAULT_REGION)
+    mapper = Mapper(path, document, template, expansion, DEFAULT_REGION, parameters)
     functions = mapper.functions()
+    resources = mapper.other_resources()
+    stacks = mapper.nested_stacks()
     warnings.extend(mapper.warnings())
+    for lid, nested_path, nested_parameters in stacks:
+        if _depth >= _MAX_NESTING:
+            warnings.append(f"{path}: nested stack {lid} not read: more than {_MAX_NESTING} levels deep")
+            continue
+        try:
+            child = load(nested_path, load_document(nested_path), parameters=nested_parameters, _depth=_depth + 1)
+        except InputError as error:
+            warnings.append(f"{path}: nested stack {lid} not read: {error}")
+            continue
+        functions += [replace(f, name=f"{lid}/{f.name}") for f in child.functions]
+        resources.update({f"{lid}/{key}": value for key, value in child.resources.items()})
+        warnings.extend(child.warnings)
+    defaults = parameter_defaults(document, include_ssm=True)
     return App(
         name=path.resolve().parent.name or path.stem,
         source=str(path),
         format="sam" if sam else "cloudformation",
         root=str(path.resolve().parent),
         functions=tuple(functions),
-        resources=mapper.other_resources(),
-        parameters=parameter_defaults(document, include_ssm=True),
+        resources=resources,
+        parameters={**defaults, **(parameters or {})},
         region=DEFAULT_REGION,
         warnings=tuple(dict.fromkeys(warnings)),
     )
@@ -150,6 +173,7 @@ class Mapper:
         template: Mapping[str, Any],
         expansion: Expansion | None,
         region: str,
+        parameters: Mapping[str, Any] | None = None,
     ) -> None:
         self.path = path
         self.file = str(path)
@@ -162,7 +186,7 @@ class Mapper:
                 known.add(lid)
                 if isinstance(body, Mapping) and body.get("Type") == "AWS::Serverless::Function":
                     known.update((f"{lid}.Alias", f"{lid}.Version"))
-        self.resolver = Resolver(template, path, region=region, resource_ids=known)
+        self.resolver = Resolver(template, path, parameters=parameters, region=region, resource_ids=known)
         self._origins: dict[str, tuple[str | None, int | None]] = {}
         self._warnings: list[str] = []
         self.res: dict[str, Resource] = {}
@@ -377,6 +401,26 @@ class Mapper:
             shared = tuple(other for other in sharing.get(role, []) if other != lid) if role else ()
             result.append(self._function(lid, shown_role, shared, statements, managed))
         return result
+
+    def nested_stacks(self) -> list[tuple[str, Path, dict[str, Any]]]:
+        """(logical id, local template, parameters) of nested stacks and SAM applications on disk."""
+        found = []
+        base = self.path.resolve().parent
+        for lid, body in mapping(self.original.get("Resources")).items():
+            if not isinstance(body, Mapping):
+                continue
+            key = {"AWS::Serverless::Application": "Location", "AWS::CloudFormation::Stack": "TemplateURL"}.get(
+                str(body.get("Type")))
+            location = nested(body, "Properties", key) if key else None
+            if not isinstance(location, str) or "://" in location or location.startswith("arn:"):
+                continue
+            target = (base / location).resolve()
+            if not target.is_file():
+                self._warn(f"nested stack {lid}: {location} not found", self.line(lid))
+                continue
+            values = self.resolver.resolve(nested(body, "Properties", "Parameters") or {}, self.line(lid))
+            found.append((str(lid), target, dict(mapping(values))))
+        return found
 
     def other_resources(self) -> dict[str, Resource]:
         """Every resource but the functions, for rules that look things up (bucket policies...)."""
