@@ -479,3 +479,12 @@ def test_media_pipeline_documented_flaws() -> None:
 @pytest.mark.parametrize("fixed", ["orders-api/fixed", "media-pipeline/fixed"])
 def test_fixed_examples_are_clean(fixed: str) -> None:
     assert _my_findings(EXAMPLES / fixed) == set()
+
+
+def test_fg101_webhook_verifying_its_signature_is_medium(tmp_path: Path) -> None:
+    files = sls(SLS_IAM_AUTH.replace(", authorizer: aws_iam", ""))
+    files["app.py"] = ("import hashlib, hmac\n\ndef handler(event, context):\n"
+                       "    expected = hmac.new(b'k', event['body'].encode(), hashlib.sha256).hexdigest()\n"
+                       "    return hmac.compare_digest(expected, event['headers']['X-Hub-Signature-256'])\n")
+    found = run(tmp_path, files, perimeter.unauthenticated_routes)
+    assert [(f.severity, f.details["signature_verified_in_code"]) for f in found] == [("medium", True)]

@@ -340,15 +340,18 @@ def unauthenticated_routes(app: App, context: ScanContext) -> Iterator[Finding]:
                 )
                 continue
             writer = can_write(function)
-            severity = "medium" if method in READ_ONLY_METHODS and not writer else "high"
+            verified = verifies_signature(function)
+            severity = "medium" if (method in READ_ONLY_METHODS and not writer) or verified else "high"
             yield finding(
                 "FG101",
                 f"{route} ({trigger.type}) invokes {function.name} with no authorizer: anyone on the internet can "
                 f"call it{' and read what it returns' if severity == 'medium' else ''}"
-                f"{' (the route is read-only but its function may write: ' + writer + ')' if method in READ_ONLY_METHODS and writer else ''}.",
+                f"{' (the route is read-only but its function may write: ' + writer + ')' if method in READ_ONLY_METHODS and writer else ''}."
+                f"{' Its handler verifies a request signature (a webhook), which authenticates the sender in code.' if verified else ''}",
                 function=function.name, location=where, severity=severity,
                 remediation=_auth_fix(app, trigger),
-                details={"subject": route, "trigger": trigger.type, "method": method},
+                details={"subject": route, "trigger": trigger.type, "method": method,
+                         "signature_verified_in_code": verified},
             )
 
 
@@ -407,7 +410,8 @@ def open_function_urls(app: App, context: ScanContext) -> Iterator[Finding]:
 # What webhook handlers call to check the sender's signature (Stripe, GitHub, Twilio, Slack, generic HMAC).
 _SIGNATURE_CHECK = re.compile(
     r"compare_digest|construct_event|verify_signature|validate_signature|verify_webhook|RequestValidator|"
-    r"X-Hub-Signature|Stripe-Signature|X-Twilio-Signature|X-Slack-Signature|signature_verifier|VerifyKey"
+    r"X-Hub-Signature|Stripe-Signature|X-Twilio-Signature|X-Slack-Signature|signature_verifier|VerifyKey|"
+    r"X-Line-Signature|InvalidSignatureError"
 )
 
 
