@@ -683,3 +683,20 @@ Resources:
     app = load(path, document)
     assert app.resources["Box"].properties == {"ImageId": {"Ref": "Ami"}}
     assert app.parameters == {"Ami": "/aws/service/ami-latest"}
+
+
+def test_self_managed_kafka_source_is_its_brokers(tmp_path: Path) -> None:
+    app = _load(tmp_path, """
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: python3.12, Handler: a.b, Role: r, Code: {ZipFile: x}}
+  Esm:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties:
+      FunctionName: !Ref Fn
+      Topics: [orders]
+      SelfManagedEventSource: {Endpoints: {KafkaBootstrapServers: ["b1:9092", "b2:9092"]}}
+""")
+    trigger = _fn(app, "Fn").triggers[0]
+    assert (trigger.type, trigger.source, trigger.config["topics"]) == ("kafka", "b1:9092,b2:9092", ["orders"])

@@ -691,8 +691,10 @@ class Mapper:
         function = self.fn(props.get("FunctionName"))
         source = props.get("EventSourceArn")
         kind = self.source_kind(source) if source is not None else "other"
+        servers = nested(props, "SelfManagedEventSource", "Endpoints", "KafkaBootstrapServers")
         if props.get("SelfManagedEventSource") is not None:
             kind = "kafka"
+            source = ",".join(to_text(server) for server in items(servers)) or None
         batch = {new: props[old] for old, new in _BATCH_KEYS.items() if old in props}
         if kind in _DEFAULT_BATCH:
             batch.setdefault("batch_size", _DEFAULT_BATCH[kind])
@@ -705,6 +707,8 @@ class Mapper:
             if function:
                 self.on_failure.setdefault(function, destination)
         config: dict[str, Any] = {"mapping": lid}
+        if props.get("Topics") is not None or props.get("Queues") is not None:
+            config["topics"] = props.get("Topics") or props.get("Queues")
         if props.get("FilterCriteria") is not None:
             config["filter_criteria"] = props["FilterCriteria"]
         if props.get("Enabled") is False:
