@@ -488,3 +488,23 @@ def test_fg101_webhook_verifying_its_signature_is_medium(tmp_path: Path) -> None
                        "    return hmac.compare_digest(expected, event['headers']['X-Hub-Signature-256'])\n")
     found = run(tmp_path, files, perimeter.unauthenticated_routes)
     assert [(f.severity, f.details["signature_verified_in_code"]) for f in found] == [("medium", True)]
+
+
+def test_fg106_sam_api_cors_any_origin_with_credentials(tmp_path: Path) -> None:
+    files = sam("""\
+        Api:
+          Type: AWS::Serverless::Api
+          Properties:
+            StageName: prod
+            Cors: {AllowOrigin: "'*'", AllowCredentials: true}
+        Fn:
+          Type: AWS::Serverless::Function
+          Properties:
+            Handler: app.handler
+            Runtime: python3.12
+            CodeUri: .
+            Events:
+              E: {Type: Api, Properties: {Path: /x, Method: post, RestApiId: !Ref Api}}
+        """)
+    found = run(tmp_path, files, perimeter.permissive_cors)
+    assert [f.rule_id for f in found] == ["FG106"]
