@@ -8,7 +8,7 @@ actions (:mod:`fnguard.iam.generate`). The rules below compare the two.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from fnguard.analyze.context import ScanContext
@@ -85,6 +85,9 @@ def platform_actions(function: Function) -> frozenset[str]:
         actions |= TRIGGER_ACTIONS.get(trigger.type, frozenset())
     if function.dead_letter:
         actions |= {"sqs:sendmessage", "sns:publish"}
+    if isinstance(function.properties, Mapping) and function.properties.get("FileSystemConfigs"):
+        actions |= {"elasticfilesystem:clientmount", "elasticfilesystem:clientwrite",
+                    "elasticfilesystem:clientrootaccess", "elasticfilesystem:describemounttargets"}
     return frozenset(actions)
 
 

@@ -215,6 +215,7 @@ WRAPPERS: dict[str, tuple[str, str, str]] = {
 AWS_LIBRARIES = frozenset({
     "pynamodb", "awswrangler", "smart_open", "s3fs", "aioboto3", "aiobotocore", "boto", "dynamodb_encryption_sdk",
     "aws_encryption_sdk", "awsiot", "sagemaker", "chalice", "zappa", "s3transfer",
+    "opensearchpy", "requests_aws4auth", "aws_requests_auth", "strands", "langchain_aws",
 })
 
 
