@@ -383,3 +383,19 @@ def test_pseudo_parameters_plugin_syntax(tmp_path):
     assert doc["custom"]["arn"] == f"arn:aws:ssm:eu-west-1:{ACCOUNT_ID}:parameter/x/#{{Other}}"
     doc, _ = _resolve(tmp_path, text.replace("plugins: [serverless-pseudo-parameters]", "plugins: []"))
     assert doc["custom"]["arn"].startswith("arn:#{AWS::Partition}")  # only with the plugin
+
+
+def test_included_file_may_refer_to_its_own_keys_through_self(tmp_path):
+    (tmp_path / "custom.yml").write_text("base: orders\ntable: ${self:custom.base}-${sls:stage}\n"
+                                         "arn: arn:aws:dynamodb:*:*:table/${self:custom.table}\n")
+    doc, notes = _resolve(tmp_path, "service: s\nprovider: {name: aws}\ncustom: ${file(./custom.yml)}\n"
+                          "functions:\n  f:\n    environment: {T: '${self:custom.table}'}\n")
+    assert doc["custom"] == {"base": "orders", "table": "orders-dev", "arn": "arn:aws:dynamodb:*:*:table/orders-dev"}
+    assert doc["functions"]["f"]["environment"]["T"] == "orders-dev"
+    assert notes == []
+
+
+def test_cycle_inside_an_included_file_is_reported(tmp_path):
+    (tmp_path / "custom.yml").write_text("a: ${self:custom.b}\nb: ${self:custom.a}\n")
+    with pytest.raises(InputError, match="circular"):
+        _resolve(tmp_path, "service: s\nprovider: {name: aws}\ncustom: ${file(./custom.yml)}\n")

@@ -82,6 +82,7 @@ class Resolver:
         self._memo: dict[tuple[str, ...], Any] = {}
         self._active: list[tuple[str, ...]] = []
         self._files: dict[Path, Any] = {}
+        self._raw_files: dict[Path, Any] = {}
         self._file_depth = 0
         self._stage_busy = False
         plugins = document.get("plugins") if isinstance(document, Mapping) else None
@@ -188,6 +189,10 @@ class Resolver:
         node: Any = self.document
         for index, segment in enumerate(segments):
             if isinstance(node, str) and "${" in node:
+                if path in self._active:  # inside the file this value includes: read that file's own key
+                    inside = self._inside_included_file(node, segments[index:])
+                    if inside is not MISSING:
+                        return inside
                 resolved = self._resolved_at(path)
                 return _walk(resolved, segments[index:], default)
             child = _child(node, segment)
@@ -196,6 +201,56 @@ class Resolver:
             node = child
             path = path + (segment,)
         return self._resolved_at(path)
+
+    def _inside_included_file(self, text: str, segments: list[str]) -> Any:
+        """``custom: ${file(./custom.yml)}`` whose content refers to ``${self:custom.other}``.
+
+        The framework resolves such a reference key by key; here the included file's raw content
+        is read and only the referenced key resolved, so it is no cycle.
+        """
+        spans = _variable_spans(text)
+        if len(spans) != 1 or spans[0] != (0, len(text)):
+            return MISSING
+        match = _SOURCE.match(text[2:-1].strip())
+        if not match or match.group("type") != "file" or match.group("arg") is None or "," in text:
+            return MISSING
+        name = self.resolve_string(match.group("arg").strip().strip("'\""))
+        if not isinstance(name, str) or "${" in name:
+            return MISSING
+        target = (self.path.parent / name).resolve()
+        raw = self._raw_file(target, name)
+        if raw is MISSING:
+            return MISSING
+        subpath = tuple(_address(match.group("address")) + segments)
+        key = (f"file:{target}",) + subpath
+        if key in self._memo:
+            return self._memo[key]
+        if key in self._active:
+            raise InputError(f"{self.path}: circular variable reference through {name}: {'.'.join(subpath)}")
+        node = _walk(raw, list(subpath), MISSING)
+        if node is MISSING:
+            return MISSING
+        self._active.append(key)
+        try:
+            value = self._resolve_node(node, None)
+        finally:
+            self._active.pop()
+        self._memo[key] = value
+        return value
+
+    def _raw_file(self, target: Path, name: str) -> Any:
+        """An included YAML/JSON file as written (lines and origin kept), read once."""
+        if target not in self._raw_files:
+            if target.suffix not in (".yml", ".yaml", ".json") or not target.is_file():
+                return MISSING
+            try:
+                raw = load_document(target)
+            except InputError as exc:  # the rest of the app can still be read
+                self._note(f"file({name})", f"unreadable, kept as a placeholder ({exc})", level="warning")
+                return MISSING
+            _mark_origin(raw, str(target))
+            self._raw_files[target] = raw
+        return self._raw_files[target]
 
     def _implicit(self, path: tuple[str, ...], default: Any) -> Any:
         """Values the framework fills in before resolving: provider.stage and provider.region."""
@@ -340,12 +395,9 @@ class Resolver:
             if self._file_depth >= _MAX_FILE_DEPTH:
                 raise InputError(f"{self.path}: file() variables nested more than {_MAX_FILE_DEPTH} deep at {name}")
             if target.suffix in (".yml", ".yaml", ".json"):
-                try:
-                    raw = load_document(target)
-                except InputError as exc:  # the rest of the app can still be read
-                    self._note(f"file({name})", f"unreadable, kept as a placeholder ({exc})", level="warning")
+                raw = self._raw_file(target, name)
+                if raw is MISSING:
                     return MISSING
-                _mark_origin(raw, str(target))
             else:
                 try:
                     raw = target.read_text(encoding="utf-8")
