@@ -5,9 +5,10 @@ Gateway event, (b) a 10-record SQS batch, (c) a 256 KB JSON body, each as a rati
 ``json.loads(json.dumps(event))`` of the same event measured in the same run (target for (a):
 at most 3x), split into envelope (opening and decoding the event) and engine (inspection).
 
-Import: ``import fnguard.guard`` against ``import boto3``, each in fresh interpreters
-(``python -X importtime``, median of several runs; target at most 10%), plus what loading the
-whole runtime costs (``protect()`` of a handler: wrapper, envelopes, WAF engine).
+Import: ``import fnguard.guard`` against ``import boto3``, each in fresh interpreters, median of
+several runs (target at most 10%): by ``python -X importtime`` (wall time) and by the CPU time of
+the interpreter (steadier on a shared machine), plus what loading the whole runtime costs
+(``protect()`` of a handler: wrapper, envelopes, WAF engine), which the package defers to.
 
 Run: ``python bench/guard_overhead.py [--runs N] [--import-runs N]``.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import resource
 import statistics
 import subprocess
 import sys
@@ -163,6 +165,20 @@ def import_us(statement: str, module: str, runs: int) -> float | None:
     return statistics.median(samples) if samples else None
 
 
+def cpu_ms(statement: str, runs: int) -> float:
+    """Median CPU time (user + system) of a fresh interpreter running ``statement``, minus that of
+    an empty one: CPU time, unlike wall time, barely moves when other work shares the cores."""
+
+    def one(code: str) -> float:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120, check=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000
+
+    empty = statistics.median(one("pass") for _ in range(runs))
+    return statistics.median(one(statement) for _ in range(runs)) - empty
+
+
 def setup_ms(runs: int) -> float:
     """Median wall time of ``import fnguard.guard`` + ``protect()`` (the whole runtime and engine)."""
     script = ("import time; t=time.perf_counter(); import fnguard.guard as g; "
@@ -208,6 +224,17 @@ def main() -> int:
     print("  (the package defers the runtime to protect(); what protect() then loads:)")
     row("  runtime (fnguard.guard.wrapper)", runtime)
     row("  WAF engine (fnguard.guard.waf)", waf)
+    print(f"\nimport, CPU time (median of {args.import_runs} fresh interpreters, minus an empty one)")
+    cpu = {label: cpu_ms(stmt, args.import_runs) for label, stmt in (
+        ("import boto3", "import boto3"),
+        ("import fnguard.guard", "import fnguard.guard"),
+        ("  runtime alone (fnguard.guard.wrapper)", "import fnguard.guard.wrapper"),
+        ("  WAF engine alone (fnguard.guard.waf)", "import fnguard.guard.waf"),
+        ("import + protect() (runtime + engine)",
+         "import fnguard.guard as g; g.protect(config={'events': {'stdout': False}})(lambda e, c: 1)"),
+    )}
+    for label, value in cpu.items():
+        print(f"  {label:38} {value:8.1f} ms  {value / cpu['import boto3'] * 100:6.1f} % of import boto3")
     setup = setup_ms(args.import_runs)
     print(f"  import + protect() (runtime and WAF engine loaded, wall time): {setup:.1f} ms"
           + (f" = {setup * 1000 / boto3 * 100:.0f}% of import boto3" if boto3 else ""))
