@@ -7,10 +7,13 @@ plugins' sources) as the literal ``${...}`` text, which stays visible in finding
 note per variable. Lines are kept: resolved mappings are :class:`LineDict` copies of the input.
 
 Supported: ``self:`` (any path, including through values that are themselves variables),
-``opt:`` (stage/region and any other option), ``sls:stage``/``sls:instanceId``, ``env:``,
-``file(path):address`` (YAML, JSON or plain text), ``aws:region``/``aws:accountId``, ``param:``
-(the document's ``params:`` block), ``strToBool(...)``, nested variables, fallbacks
-(``${a, b, 'literal'}``, numbers, booleans, ``null``) and variables embedded in strings.
+``opt:`` (stage/region and any other option), ``sls:stage``/``sls:instanceId`` (a stable
+placeholder), ``env:``, ``file(path):address`` (YAML, JSON or plain text; JavaScript modules stay
+placeholders), ``aws:region``/``aws:accountId`` (the CloudFormation loader's placeholder
+account), ``param:`` (``--param`` options, v3 ``params:`` and v4 ``stages.<stage>.params``),
+``strToBool(...)``, nested variables, fallbacks (``${a, b, 'literal'}``, an unquoted word, numbers,
+booleans, ``null``), variables embedded in strings, and serverless-pseudo-parameters'
+``#{AWS::Region}`` when that plugin is listed.
 ``${AWS::Region}``, ``${Bucket}`` and ``${Bucket.Arn}`` are CloudFormation ``Fn::Sub`` syntax and
 are left alone. A ``${self:}`` cycle raises :class:`InputError` naming the file and the cycle.
 """
