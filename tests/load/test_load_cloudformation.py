@@ -700,3 +700,29 @@ Resources:
 """)
     trigger = _fn(app, "Fn").triggers[0]
     assert (trigger.type, trigger.source, trigger.config["topics"]) == ("kafka", "b1:9092,b2:9092", ["orders"])
+
+
+def test_for_each_loops_of_language_extensions_are_expanded(tmp_path: Path) -> None:
+    app = _load(tmp_path, """
+Transform: AWS::LanguageExtensions
+Parameters:
+  Names: {Type: CommaDelimitedList, Default: "orders,pay-ments"}
+Resources:
+  Fn::ForEach::Workers:
+    - Name
+    - !Ref Names
+    - Worker&{Name}:
+        Type: AWS::Lambda::Function
+        Properties:
+          Runtime: python3.12
+          Handler: a.b
+          Role: r
+          Code: {ZipFile: x}
+          Environment: {Variables: {KIND: !Ref Name, QUEUE: !Sub "${Name}-queue"}}
+  Fn::ForEach::Broken: [only-one]
+""")
+    workers = {f.name: dict(f.environment) for f in app.functions}
+    assert workers == {"Workerorders": {"KIND": "orders", "QUEUE": "orders-queue"},
+                       "Workerpayments": {"KIND": "pay-ments", "QUEUE": "pay-ments-queue"}}
+    assert all(f.location.line == 6 for f in app.functions)
+    assert any("Fn::ForEach::Broken" in w for w in app.warnings)

@@ -15,7 +15,15 @@ from typing import Any
 from fnguard.iam.managed import arn_for_name, lookup, statements_from_policy_document
 from fnguard.load.apigateway import HttpApis, RestApis, rest_endpoint
 from fnguard.load.handlers import handler_file
-from fnguard.load.intrinsics import Resolver, items, mapping, nested, parameter_defaults, to_text
+from fnguard.load.intrinsics import (
+    Resolver,
+    expand_for_each,
+    items,
+    mapping,
+    nested,
+    parameter_defaults,
+    to_text,
+)
 from fnguard.load.sam import Expansion, expand, is_sam, origin_line, policy_templates
 from fnguard.load.yamlsource import line_of, load_document
 from fnguard.model import App, Function, InputError, Location, Resource, Statement, Trigger
@@ -77,7 +85,7 @@ def load(path: Path, document: Any, *, parameters: Mapping[str, Any] | None = No
     functions and resources are named ``<StackLogicalId>/<Name>``.
     """
     _check(path, document)
-    warnings: list[str] = []
+    document, warnings = expand_for_each(document, path)
     expansion: Expansion | None = None
     template: Mapping[str, Any] = document
     sam = is_sam(document)

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from fnguard.load.yamlsource import line_of
+from fnguard.load.yamlsource import LineDict, line_of
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 _MAX_DEPTH = 100
@@ -469,3 +469,67 @@ def items(value: Any) -> list[Any]:
 def mapping(value: Any) -> Mapping[str, Any]:
     """``value`` when it is a mapping, else an empty one."""
     return value if isinstance(value, Mapping) else {}
+
+
+_FOR_EACH = "Fn::ForEach::"
+
+
+def expand_for_each(template: Mapping[str, Any], path: Path | str) -> tuple[Mapping[str, Any], list[str]]:
+    """Expand ``Fn::ForEach`` loops (the AWS::LanguageExtensions transform) in Resources.
+
+    CloudFormation (and ``sam build``) expand them before anything else reads the template, so
+    we do too; each generated resource keeps the line of its loop.
+    """
+    resources = template.get("Resources")
+    if not isinstance(resources, Mapping) or not any(str(k).startswith(_FOR_EACH) for k in resources):
+        return template, []
+    warnings: list[str] = []
+    resolver = Resolver(template, path)
+    expanded = LineDict()
+    expanded.line = line_of(template, "Resources")
+    _expand_into(expanded, resources, resolver, warnings, str(path), 0)
+    result = LineDict(template)
+    result.line = getattr(template, "line", None)
+    result.key_lines = dict(getattr(template, "key_lines", {}))
+    result["Resources"] = expanded
+    return result, warnings
+
+
+def _expand_into(
+    out: LineDict, fragment: Mapping[str, Any], resolver: Resolver, warnings: list[str], path: str, depth: int
+) -> None:
+    for key, value in fragment.items():
+        line = line_of(fragment, key)
+        if not str(key).startswith(_FOR_EACH):
+            out[key] = value
+            out.key_lines[key] = line or 0
+            continue
+        if depth > 5 or not (isinstance(value, list) and len(value) == 3 and isinstance(value[0], str)
+                             and isinstance(value[2], Mapping)):
+            warnings.append(f"{path}:{line}: {key} needs [identifier, collection, template]: skipped")
+            continue
+        identifier, collection, body = value
+        values = resolver.resolve(collection, line)
+        if not isinstance(values, list):
+            warnings.append(f"{path}:{line}: {key}: collection {to_text(values)} is not known: loop skipped")
+            continue
+        for item in values:
+            text = to_text(item)
+            generated = _substitute(body, identifier, text)
+            inner = LineDict(generated)
+            inner.key_lines = {k: line or 0 for k in generated}
+            _expand_into(out, inner, resolver, warnings, path, depth + 1)
+
+
+def _substitute(value: Any, identifier: str, text: str) -> Any:
+    """The loop body for one item: ``${id}``/``&{id}`` in keys and strings, ``Ref: id`` in values."""
+    if isinstance(value, str):
+        alnum = re.sub(r"[^A-Za-z0-9]", "", text)
+        return value.replace("${" + identifier + "}", text).replace("&{" + identifier + "}", alnum)
+    if isinstance(value, Mapping):
+        if len(value) == 1 and value.get("Ref") == identifier:
+            return text
+        return {_substitute(k, identifier, text): _substitute(v, identifier, text) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(item, identifier, text) for item in value]
+    return value
