@@ -762,3 +762,12 @@ def test_serverless_json_form(tmp_path):
     hello = app.function("hello")
     assert app.name == "jsonsvc" and hello.location.line == 5
     assert [(t.type, t.path, t.method, t.public) for t in hello.triggers] == [("httpApi", "/hi", "GET", True)]
+
+
+def test_events_list_from_an_included_file_points_at_that_file(tmp_path):
+    _write(tmp_path, "- http: GET a\n- sqs: arn:aws:sqs:us-east-1:123456789012:q\n", "events.yml")
+    path = _write(tmp_path, "service: ev\nprovider: {name: aws}\nfunctions:\n  f:\n    handler: f.h\n"
+                            "    events: ${file(./events.yml)}\n")
+    (app,) = load_path(path)
+    locations = [(Path(t.location.file).name, t.location.line) for t in app.function("f").triggers]
+    assert locations == [("events.yml", 1), ("events.yml", 2)]

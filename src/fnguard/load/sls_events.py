@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from fnguard.load.sls_variables import origin_of
 from fnguard.load.yamlsource import line_of
 from fnguard.model import Location, Resource, Trigger
 
@@ -70,7 +71,7 @@ def read_events(events: Any, context: EventContext) -> list[Trigger]:
         else:
             context.warn(line, f"event {_short(entry)} is not a single-key mapping; ignored")
             continue
-        location = Location(context.file, line)
+        location = Location(origin_of(entry) or origin_of(events) or context.file, line)
         reader = EVENT_READERS.get(str(name))
         if reader is None:
             context.warn(line, f"unknown event type '{name}'; recorded as an 'other' trigger")
