@@ -508,3 +508,34 @@ def test_fg106_sam_api_cors_any_origin_with_credentials(tmp_path: Path) -> None:
         """)
     found = run(tmp_path, files, perimeter.permissive_cors)
     assert [f.rule_id for f in found] == ["FG106"]
+
+
+@pytest.mark.parametrize("arn,expected", [
+    ("arn:aws:sns:us-east-1:999988887777:partner-events", ["medium"]),
+    ("arn:aws:sns:us-east-1:${aws:accountId}:own-events", []),
+])
+def test_fg105_cross_account_trigger_source(tmp_path: Path, arn: str, expected: list[str]) -> None:
+    files = sls(f"functions:\n  f:\n    handler: app.handler\n    events:\n      - sns: {arn}\n")
+    found = run(tmp_path, files, perimeter.publicly_fed_triggers)
+    assert [f.severity for f in found] == expected
+
+
+@pytest.mark.parametrize("event,expected", [("alexaSkill", ["medium"]), ("alexaSkill: amzn1.ask.skill.1234", [])])
+def test_fg104_alexa_skill_without_skill_id(tmp_path: Path, event: str, expected: list[str]) -> None:
+    files = sls(f"functions:\n  f:\n    handler: app.handler\n    events:\n      - {event}\n")
+    assert [f.severity for f in run(tmp_path, files, perimeter.open_invoke_permissions)] == expected
+
+
+def test_fg105_cross_account_topic_sam(tmp_path: Path) -> None:
+    files = sam(SAM_FN.replace("Properties: {Handler: app.handler, Runtime: python3.12, CodeUri: .}",
+                               "Properties:\n    Handler: app.handler\n    Runtime: python3.12\n    CodeUri: .\n"
+                               "    Events:\n      T: {Type: SNS, Properties: "
+                               "{Topic: arn:aws:sns:us-east-1:999988887777:partner-events}}"))
+    assert [f.severity for f in run(tmp_path, files, perimeter.publicly_fed_triggers)] == ["medium"]
+
+
+def test_fg104_alexa_skill_sam(tmp_path: Path) -> None:
+    files = sam(SAM_FN.replace("Properties: {Handler: app.handler, Runtime: python3.12, CodeUri: .}",
+                               "Properties:\n    Handler: app.handler\n    Runtime: python3.12\n    CodeUri: .\n"
+                               "    Events:\n      A: {Type: AlexaSkill}"))
+    assert [f.severity for f in run(tmp_path, files, perimeter.open_invoke_permissions)] == ["medium"]

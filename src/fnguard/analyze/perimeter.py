@@ -170,6 +170,16 @@ def principal_scope(principal: Any) -> str:
     return "own"
 
 
+def foreign_account(arn: Any) -> str | None:
+    """The account of an ARN when it is written literally and is not this stack's own."""
+    if not isinstance(arn, str):
+        return None
+    match = re.match(r"arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):", arn)
+    if match is None or any(marker in match.group(1) for marker in OWN_ACCOUNT_MARKERS):
+        return None
+    return match.group(1)
+
+
 def has_source_condition(condition: Any) -> bool:
     """True when a policy Condition ties the grant to a source, an account or an organisation."""
     if not isinstance(condition, Mapping):
@@ -484,6 +494,18 @@ def open_invoke_permissions(app: App, context: ScanContext) -> Iterator[Finding]
         )
     for function in app.functions:
         for trigger in function.triggers:
+            if trigger.type == "alexa" and trigger.public:
+                yield finding(
+                    "FG104",
+                    f"{function.name} accepts Alexa events from any skill (no skill id): anyone can publish a skill "
+                    "that invokes it.",
+                    function=function.name, location=trigger_location(function, trigger), severity="medium",
+                    remediation=fix(app, "Give the event the skill id: `- alexaSkill: amzn1.ask.skill.<your-skill-id>`.",
+                                    "Set `EventSourceToken: amzn1.ask.skill.<your-skill-id>` on the "
+                                    "alexa-appkit.amazon.com permission (SAM AlexaSkill event: `SkillId`)."),
+                    details={"subject": "alexa", "principal": "alexa-appkit.amazon.com", "scope": "service"},
+                )
+                continue
             if trigger.type != "invoke" or not trigger.public or trigger.source in app.resources \
                     or cfg(trigger.config, "permission") in app.resources:
                 continue  # the permission resource itself was judged above
@@ -566,6 +588,19 @@ def publicly_fed_triggers(app: App, context: ScanContext) -> Iterator[Finding]:
                     for method, actions in _open_service_integrations(app, kind_name, feeder):
                         yield _api_feeds_finding(app, function, feeder, method, actions,
                                                  via=source if feeder is not source else None)
+                continue
+            account = foreign_account(trigger.source)
+            if account is not None and trigger.type in ("s3", "sns", "sqs", "kinesis", "dynamodb", "kafka", "mq"):
+                yield finding(
+                    "FG105",
+                    f"{function.name} is triggered by {trigger.source}, a resource of account {account}: whoever "
+                    "controls that account controls this function's input.",
+                    function=function.name, location=trigger_location(function, trigger), severity="medium",
+                    remediation=("Treat the events as untrusted input (validate them in the handler, or let fnguard's "
+                                 "guard inspect them), and keep the source account's write access under review."),
+                    details={"subject": f"cross-account:{trigger.source}", "scope": "cross-account",
+                             "account": account},
+                )
                 continue
             kind = next((k for k in POLICY_KINDS if k.trigger_type == trigger.type), None)
             source = trigger_resource(app, trigger) if kind else None
