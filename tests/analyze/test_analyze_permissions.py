@@ -77,6 +77,18 @@ def test_needed_but_not_granted(tmp_path: Path) -> None:
     assert found and found[0].details["actions"] == ["dynamodb:PutItem"]
 
 
+def test_resource_from_an_unset_variable_is_missing(tmp_path: Path) -> None:
+    code = """
+def handler(event, context):
+    boto3.client("s3").get_object(Bucket=os.environ["NOT_SET"], Key="k")
+"""
+    scoped = (Statement("Allow", ("s3:GetObject",), resources=("arn:aws:s3:::other/*",)),)
+    found = [f for f in run(app_with(tmp_path, code, scoped)) if f.rule_id == "FG208"]
+    assert found and found[0].details["unset_environment"] == ["NOT_SET"]
+    everywhere = (Statement("Allow", ("s3:GetObject",), resources=("*",)),)
+    assert "FG208" not in rules(run(app_with(tmp_path, code, everywhere)))
+
+
 def test_escalation_path(tmp_path: Path) -> None:
     statements = EXACT + (Statement("Allow", ("iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"),
                                     resources=("*",)),)
@@ -185,6 +197,11 @@ def test_dvsa_findings_match_the_ground_truth(dvsa: App) -> None:
     assert "OrderBillingFunction" in by_rule["FG204"]  # its S3 grant is unused
     unused = next(f for f in found if f.rule_id == "FG204" and f.function == "OrderBillingFunction")
     assert "s3:PutObject" in unused.details["actions"]
+    # CreateReceiptFunction reads the inventory from a bucket named by CLIENT_BUCKET, which its
+    # environment does not set: the documented under-privilege.
+    missing = [f for f in found if f.rule_id == "FG208"]
+    assert [(f.function, f.details.get("unset_environment")) for f in missing] == [
+        ("CreateReceiptFunction", ["CLIENT_BUCKET"])]
     # UserCreateFunction is the documented near-least-privilege true negative.
     assert "UserCreateFunction" not in by_rule.get("FG203", set()) | by_rule.get("FG202", set()) \
         | by_rule.get("FG205", set()) | by_rule.get("FG208", set())

@@ -232,11 +232,24 @@ def check_needed_vs_granted(app: App, context: ScanContext) -> Iterator[Finding]
                           details={"actions": [], "calls": lines, "subject": "unresolved"})
         if grants.complete and function.statements:
             missing: dict[str, list[str]] = {}
+            unset: dict[str, list[str]] = {}
             for need in needs.needs:
                 for resource in need.resources:
                     target = None if resource == "*" else resource
                     if not granted_within(function.statements, need.action, target, app):
                         missing.setdefault(need.action, []).append(resource)
+                if need.unset_env and need.action not in missing and not policy.allowed(
+                        function.statements, need.action, "*", region=app.region):
+                    # The resource comes from a variable the function does not set: whatever the
+                    # grant, this call cannot reach what the code meant (DVSA CreateReceipt).
+                    unset[need.action] = list(need.unset_env)
+            if unset:
+                names = sorted({v for vs in unset.values() for v in vs})
+                yield finding("FG208", f"{function.name}: needs {', '.join(sorted(unset))} on the resource named by "
+                              f"{', '.join(names)}, which the function's environment does not set",
+                              function=function.name, **_where(function),
+                              details={"actions": sorted(unset), "unset_environment": names,
+                                       "subject": "unset:" + ",".join(names)})
             if missing:
                 actions = sorted(missing)
                 yield finding("FG208", f"{function.name}: needs {', '.join(actions)} but the role does not "

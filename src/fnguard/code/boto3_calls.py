@@ -519,6 +519,9 @@ class _Interpreter:
                 named.setdefault(param, args[0])
             self.record(service, method, {k: v for k, v in named.items() if k == param}, where, name.rsplit(".", 1)[-1])
             return UNKNOWN
+        if name == "os.environ" and args and isinstance(args[0], Literal):
+            # ``os.environ("BUCKET")`` raises at run time, but what it means to read is plain (DVSA).
+            return Env(args[0].value)
         if name in _ENV_GET and args and isinstance(args[0], Literal):
             default = args[1] if len(args) > 1 else kwargs.get("default")
             return Env(args[0].value, default.value if isinstance(default, Literal) else None)

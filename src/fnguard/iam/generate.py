@@ -68,6 +68,8 @@ class Need:
     """ARN patterns in Fn::Sub syntax (``arn:${AWS::Partition}:s3:::${Bucket}/*``) or ``*``."""
     calls: tuple[str, ...] = ()
     """``file:line service.method`` of the calls that need it."""
+    unset_env: tuple[str, ...] = ()
+    """Environment variables the code takes the resource from but the function does not set."""
 
 
 @dataclass(frozen=True)
@@ -309,6 +311,7 @@ def _compute_needs(app: App, function: Function, cache: dict[str, Any] | None) -
     if code.errors and not code.calls and not code.files:
         return FunctionNeeds(function.name, analyzed=False, reason="; ".join(code.errors))
     needs: dict[str, dict[str, list[str]]] = {}
+    unset: dict[str, set[str]] = {}
     unmapped: list[Boto3Call] = []
     for call in code.calls:
         actions = boto3_map.method_actions(call.service, call.method, call.texts)
@@ -319,12 +322,16 @@ def _compute_needs(app: App, function: Function, cache: dict[str, Any] | None) -
         for need in actions:
             for resource in _resources_for(call, need, function, app):
                 needs.setdefault(need.action, {}).setdefault(resource, []).append(where)
+            for _name, value in call.params:
+                if isinstance(value, Env) and value.default is None and value.name not in function.environment:
+                    unset.setdefault(need.action, set()).add(value.name)
     result = tuple(
-        Need(action, tuple(sorted(by_resource)), tuple(sorted({w for ws in by_resource.values() for w in ws})))
+        Need(action, tuple(sorted(by_resource)), tuple(sorted({w for ws in by_resource.values() for w in ws})),
+             tuple(sorted(unset.get(action, ()))))
         for action, by_resource in sorted(needs.items())
     )
     # "*" with a specific resource for the same action: the "*" already covers it.
-    result = tuple(Need(n.action, ("*",), n.calls) if "*" in n.resources else n for n in result)
+    result = tuple(Need(n.action, ("*",), n.calls, n.unset_env) if "*" in n.resources else n for n in result)
     return FunctionNeeds(function.name, result, code.unresolved, tuple(unmapped), analyzed=True)
 
 
