@@ -22,9 +22,21 @@ def test_layer_holds_only_the_guard(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "python/fnguard/guard/__init__.py" in names and "python/fnguard/guard/wrapper.py" in names
     assert any(n.startswith("python/fnguard/guard/envelopes/") for n in names)
     assert any(n.startswith("python/fnguard/guard/waf/") for n in names)
-    outside = [n for n in names if n != "python/fnguard/__init__.py" and not n.startswith("python/fnguard/guard/")]
+    root = ("python/fnguard/__init__.py", f"python/fnguard/__pycache__/__init__.{sys.implementation.cache_tag}.pyc")
+    outside = [n for n in names if n not in root and not n.startswith("python/fnguard/guard/")]
     assert outside == []
-    assert not any("__pycache__" in n or n.endswith(".pyc") for n in names)
+    sources = [n for n in names if n.endswith(".py")]
+    compiled = [n for n in names if n.endswith(".pyc")]
+    tag = sys.implementation.cache_tag
+    assert sorted(compiled) == sorted(
+        f"{n.rpartition('/')[0]}/__pycache__/{n.rpartition('/')[2][:-3]}.{tag}.pyc" for n in sources
+    )
+
+
+def test_no_compile_leaves_bytecode_out(tmp_path: Path) -> None:
+    output = tmp_path / "layer.zip"
+    assert main(["layer", "build", "--output", str(output), "--no-compile"]) == 0
+    assert not [n for n in zipfile.ZipFile(output).namelist() if "__pycache__" in n or n.endswith(".pyc")]
 
 
 def test_layer_build_is_reproducible(tmp_path: Path) -> None:
@@ -53,6 +65,8 @@ def test_layer_works_in_an_isolated_interpreter(tmp_path: Path) -> None:
     output = tmp_path / "layer.zip"
     assert main(["layer", "build", "--output", str(output)]) == 0
     zipfile.ZipFile(output).extractall(tmp_path / "opt")
+    # The shipped bytecode is what runs: a source broken after the build changes nothing.
+    (tmp_path / "opt" / "python" / "fnguard" / "guard" / "redact.py").write_text("this is not python")
     script = (
         "import sys, json; sys.path.insert(0, sys.argv[1])\n"
         "from fnguard import protect, Blocked\n"

@@ -2,14 +2,16 @@
 
 Lambda puts a layer's ``python/`` on ``sys.path``, so the zip holds ``python/fnguard/__init__.py``
 and ``python/fnguard/guard/**`` and nothing else: the guard is standard-library only, and the
-scanner, server and their dependencies have no business in a function's cold start. Entries
-get a fixed timestamp so that the same source gives the same zip (and the same layer hash).
+scanner, server and their dependencies have no business in a function's cold start. Bytecode
+for the building Python is included (a read-only /opt cannot cache it). Entries get a fixed
+timestamp so that the same source gives the same zip (and the same layer hash).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import py_compile
 import sys
 import tempfile
 import zipfile
@@ -29,6 +31,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     build = sub.add_parser("build", help="write the layer zip", description="write the layer zip")
     build.add_argument("--output", "-o", default="fnguard-layer.zip", help="zip to write (fnguard-layer.zip)")
     build.add_argument("--force", action="store_true", help="replace the output file if it exists")
+    build.add_argument(
+        "--no-compile", dest="compile", action="store_false",
+        help="leave out the bytecode (by default the layer carries .pyc files for this Python version)",
+    )
 
 
 def layer_files() -> list[tuple[Path, str]]:
@@ -45,7 +51,30 @@ def layer_files() -> list[tuple[Path, str]]:
     return files
 
 
-def build(output: str, force: bool = False) -> list[str]:
+def bytecode(source: Path, name: str) -> tuple[str, bytes] | None:
+    """(zip name, .pyc bytes) for a module, for the Python running this command.
+
+    /opt is read-only in Lambda, so without shipped bytecode every cold start compiles the guard
+    from source again. Unchecked-hash pycs are used as they are (no timestamp to match) and are
+    ignored by other Python versions, which then compile from source as they would anyway.
+    """
+    if not name.endswith(".py"):
+        return None
+    tag = sys.implementation.cache_tag
+    if tag is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        target = os.path.join(tmp, "module.pyc")
+        py_compile.compile(
+            str(source), cfile=target, dfile="/opt/" + name, doraise=True,
+            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+        )
+        data = Path(target).read_bytes()
+    folder, _, filename = name.rpartition("/")
+    return f"{folder}/__pycache__/{filename[:-3]}.{tag}.pyc", data
+
+
+def build(output: str, force: bool = False, compile_bytecode: bool = True) -> list[str]:
     """Write the layer to ``output``; returns the names inside it."""
     target = Path(output)
     if target.exists() and not force:
@@ -60,11 +89,16 @@ def build(output: str, force: bool = False) -> list[str]:
     try:
         with os.fdopen(fd, "wb") as handle, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
             for source, name in layer_files():
-                info = zipfile.ZipInfo(name, date_time=_EPOCH)
-                info.external_attr = 0o644 << 16
-                info.compress_type = zipfile.ZIP_DEFLATED
-                archive.writestr(info, source.read_bytes())
-                names.append(name)
+                entries = [(name, source.read_bytes())]
+                compiled = bytecode(source, name) if compile_bytecode else None
+                if compiled is not None:
+                    entries.append(compiled)
+                for entry_name, data in entries:
+                    info = zipfile.ZipInfo(entry_name, date_time=_EPOCH)
+                    info.external_attr = 0o644 << 16
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    archive.writestr(info, data)
+                    names.append(entry_name)
         os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):
@@ -76,10 +110,11 @@ def build(output: str, force: bool = False) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     if getattr(args, "layer_command", None) != "build":
         raise InputError("usage: fnguard layer build [--output FILE] [--force]")
-    names = build(args.output, args.force)
+    names = build(args.output, args.force, args.compile)
     size = Path(args.output).stat().st_size
+    python = f"bytecode for Python {sys.version_info.major}.{sys.version_info.minor}" if args.compile else "no bytecode"
     sys.stdout.write(
-        f"wrote {args.output}: {len(names)} files, {size / 1024:.0f} KiB (fnguard {fnguard.__version__}); "
+        f"wrote {args.output}: {len(names)} files, {size / 1024:.0f} KiB (fnguard {fnguard.__version__}, {python}); "
         "attach it and set the handler to fnguard.handler with FNGUARD_HANDLER=module.function\n"
     )
     return 0
