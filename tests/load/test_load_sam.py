@@ -536,3 +536,35 @@ Resources:
     # The child nests itself: read up to the depth limit, then a warning instead of recursing forever.
     assert any("levels deep" in w for w in app.warnings)
     assert "Child/Again/Again/Worker" in [f.name for f in app.functions]
+
+
+def test_lambda_authorizer_is_an_entry_point_of_its_own(tmp_path: Path) -> None:
+    app = _load(tmp_path, SAM_HEADER + """
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      Auth:
+        DefaultAuthorizer: Tok
+        Authorizers:
+          Tok: {FunctionArn: !GetAtt AuthFn.Arn}
+  AuthFn:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: a.h, Runtime: python3.12, InlineCode: x}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: a.h
+      Runtime: python3.12
+      InlineCode: x
+      Events:
+        Get:
+          Type: Api
+          Properties: {Path: /x, Method: get, RestApiId: !Ref Api}
+""")
+    route = _fn(app, "Fn").triggers
+    assert [(t.type, t.auth, t.public) for t in route] == [("http", "lambda", False)]
+    authorizer = _fn(app, "AuthFn").triggers
+    assert [(t.type, t.source, t.public, t.config["service"]) for t in authorizer] == [
+        ("other", "Api", True, "apigateway-authorizer")]

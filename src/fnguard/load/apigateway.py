@@ -122,6 +122,45 @@ def rest_endpoint(api: Resource) -> tuple[bool, dict[str, Any]]:
     return not private, config
 
 
+def authorizers(mapper: Mapper) -> None:
+    """Lambda authorizers: API Gateway calls them with the caller's raw token, before any auth.
+
+    So an authorizer function is reachable by anyone who can reach the API: an entry point of
+    its own, whatever the routes it protects require.
+    """
+    seen: set[tuple[str, str]] = set()
+    for lid, resource in mapper.res.items():
+        props = resource.properties
+        uri = None
+        if resource.type == "AWS::ApiGateway::Authorizer" and str(props.get("Type", "")).upper() != "COGNITO_USER_POOLS":
+            uri, api = props.get("AuthorizerUri"), mapper.ref(props.get("RestApiId"))
+        elif resource.type == "AWS::ApiGatewayV2::Authorizer" and str(props.get("AuthorizerType", "")).upper() == "REQUEST":
+            uri, api = props.get("AuthorizerUri"), mapper.ref(props.get("ApiId"))
+        if uri is not None:
+            _authorizer(mapper, uri, api or lid, lid, mapper.loc(lid), seen)
+            continue
+        body = props.get("Body") if resource.type in ("AWS::ApiGateway::RestApi", "AWS::ApiGatewayV2::Api") else None
+        schemes = (nested(body, "securityDefinitions") or nested(body, "components", "securitySchemes")) if body else None
+        for name, scheme in (schemes.items() if isinstance(schemes, Mapping) else ()):
+            uri = nested(scheme, "x-amazon-apigateway-authorizer", "authorizerUri")
+            if uri is not None:
+                _authorizer(mapper, uri, lid, str(name), mapper.loc(lid), seen)
+
+
+def _authorizer(mapper: Mapper, uri: Any, api: str, name: str, location: Location,
+                seen: set[tuple[str, str]]) -> None:
+    function = mapper.fn(uri)
+    if function is None or (function, api) in seen:
+        return
+    seen.add((function, api))
+    resource = mapper.res.get(api)
+    reachable = rest_endpoint(resource)[0] if resource is not None and resource.type in (
+        "AWS::ApiGateway::RestApi", "AWS::Serverless::Api") else True
+    mapper.add_trigger(function, Trigger(
+        type="other", source=api, public=reachable, auth="none",
+        config={"service": "apigateway-authorizer", "authorizer": name}, location=location))
+
+
 class RestApis:
     """API Gateway REST APIs: swagger bodies, Method resources, stages and usage plans."""
 
@@ -142,6 +181,7 @@ class RestApis:
         for lid, resource in self.m.res.items():
             if resource.type == "AWS::ApiGateway::Method":
                 self._method(lid, resource.properties)
+        authorizers(self.m)
 
     def _stages(self) -> None:
         for resource in self.m.res.values():
@@ -287,6 +327,8 @@ class HttpApis:
             body = props.get("Body")
             if isinstance(body, Mapping):
                 self._body(lid, kind, body)
+        if not any(r.type == "AWS::ApiGateway::RestApi" for r in self.m.res.values()):
+            authorizers(self.m)  # else RestApis.collect already did
         connect_auth = self._connect_auth()
         for lid, resource in self.m.res.items():
             if resource.type == "AWS::ApiGatewayV2::Route":
