@@ -37,15 +37,23 @@ _KEY_MARKERS = ("$", "__", "prototype", "constructor", "[")
 # Nothing but letters, digits and . , _ - : names, ids, dates, tokens. Nothing to see.
 _PLAIN = re.compile(r"[a-z0-9_.,\-]*")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{14,}={0,2}")
+# Trigger literals found inside longer words (base64 runs, 0x2e0x2e, field__lookup): tested with ``in``;
+# every other literal wakes its classes when its leading word is a whole word of the value.
+_INSIDE_WORDS = frozenset(("0.0.0.0", "127.", "169.254", "100.100", "ro0ab", "cs7qa", "kztaa", "aced", "0x2e", "__", "_$$nd", "c__builtin", "c__builtin__"))
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_\-]*")
 _WORD = re.compile(r"[a-z0-9_]+")
 # Serialized-object markers hidden inside base64/hex words (no separator to find them by).
 _EMBEDDED = re.compile(r"ro0ab|aced0005|kztaa|cs7qa|gasv|gaij|gajj|gasl|aaeaaad")
-# Words that are attacks even in an otherwise plain value (gadget classes, recon commands).
-_HIDDEN = re.compile(
+# Words that are attacks even in an otherwise plain value (gadget classes, recon commands,
+# serialized objects in base64).
+_HIDDEN_WORDS = (
     r"transformer|factory|closure|templatesimpl|rowsetimpl|processbuilder|runtime|java\.|"
-    r"netstat|whoami|ifconfig|ipconfig|systeminfo|tasklist|__|prototype|0x2e|0x2f|0x5c|convert\.|etc.{0,6}passwd"
+    r"netstat|whoami|ifconfig|ipconfig|systeminfo|tasklist|__|prototype|0x2e|0x2f|0x5c|convert\.|etc.{0,6}passwd|"
+    r"ro0ab|aced0005|kztaa|cs7qa|gasv|gaij|gajj|gasl|aaeaaad"
 )
+_HIDDEN = re.compile(_HIDDEN_WORDS)
+# A value of letters, digits and . , _ - only: the walk skips it unless it hides one of the above.
+_PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.,\-]*")
 
 
 @dataclass(frozen=True)
@@ -62,22 +70,23 @@ class _Triggers:
     symbol_classes: Mapping[str, frozenset[str]]
     word_classes: Mapping[str, frozenset[str]]
     substrings: tuple[tuple[str, frozenset[str]], ...]
-    """Literals whose head is not a plain word (``__``, ``0x2e``, ``aws_lambda``): tested with ``in``."""
+    """Literals that hide inside longer words (``__``, ``0x2e``, ``ro0ab``): tested with ``in``."""
 
     @classmethod
     def build(cls, groups: tuple[ClassRules, ...]) -> _Triggers:
         symbols: dict[str, set[str]] = {}
         words: dict[str, set[str]] = {}
         substrings: dict[str, set[str]] = {}
-        for group in groups:
-            for literal in group.needs:
-                head = _WORD.match(literal)
-                if head is None:
-                    symbols.setdefault(literal, set()).add(group.attack_class)
-                elif head.group().isalpha():
-                    words.setdefault(head.group(), set()).add(group.attack_class)
-                else:
-                    substrings.setdefault(literal, set()).add(group.attack_class)
+        wakes = [(literal, group.attack_class) for group in groups for literal in group.needs]
+        wakes += [(literal, rule.rule_id) for group in groups for rule in group.rules for literal in rule.needs]
+        for literal, token in wakes:
+            head = _WORD.match(literal)
+            if literal in _INSIDE_WORDS or literal.startswith("_"):
+                substrings.setdefault(literal, set()).add(token)
+            elif head is None:
+                symbols.setdefault(literal, set()).add(token)
+            else:
+                words.setdefault(head.group(), set()).add(token)
         for marker in _DECODE_MARKERS:
             symbols.setdefault(marker, set())
         table: dict[str, frozenset[str]] = {}
@@ -88,8 +97,7 @@ class _Triggers:
                 if other in literal:
                     classes |= its
             table[literal] = frozenset(classes)
-        ordered = sorted(symbols, key=len, reverse=True)
-        return cls(re.compile("|".join(re.escape(x) for x in ordered)), table,
+        return cls(re.compile(_trie_pattern(list(symbols))), table,
                    {w: frozenset(c) for w, c in words.items()},
                    tuple((s, frozenset(c)) for s, c in substrings.items()))
 
@@ -110,6 +118,7 @@ class _Triggers:
         return wanted
 
 
+_SCALARS = frozenset((int, float, bool))
 _JSON_START = ("{", "[")
 
 
@@ -178,7 +187,7 @@ class Engine:
             return []
         forms = Forms(value)
         wanted |= self._triggers.classes(low)
-        if not low.isascii() or any(marker in low for marker in _DECODE_MARKERS):
+        if not low.isascii() or "%" in low or "&" in low or "\\" in low or "+" in low:
             text = forms.get("text")
             if text != low:
                 wanted |= self._triggers.classes(text)
@@ -191,7 +200,9 @@ class Engine:
             if group.gate is not None and group.gate.search(forms.get("text")) is None:
                 continue
             for rule in group.rules:
-                excerpt = rule.match(forms)
+                if rule.needs and rule.rule_id not in wanted:
+                    continue
+                excerpt = rule.match(forms, check_needs=False)
                 if excerpt is not None:
                     found.append((rule, excerpt))
                     break
@@ -269,32 +280,75 @@ class _Walk:
         if depth > self.engine.max_depth:
             self.exceeded = True
             return
-        if isinstance(node, str):
+        kind = type(node)
+        if kind is dict:
+            self.visit_mapping(node, path, depth)
+        elif kind is list:
+            self.visit_list(node, path, depth)
+        elif kind is str or isinstance(node, str):
             self.visit_string(node, path, "", depth)
         elif isinstance(node, Mapping):
             self.visit_mapping(node, path, depth)
         elif isinstance(node, (list, tuple)):
-            for index, value in enumerate(node):
-                if isinstance(value, str):
-                    self.visit_string(value, path, f"[{index}]", depth + 1)
-                elif isinstance(value, (Mapping, list, tuple, bytes, bytearray)):
-                    self.visit(value, f"{path}[{index}]", depth + 1)
+            self.visit_list(node, path, depth)
         elif isinstance(node, (bytes, bytearray)):
             self.visit_string(bytes(node).decode("utf-8", "replace"), path, "", depth)
         # numbers, booleans and None carry no attack
 
     def visit_mapping(self, node: Mapping[Any, Any], path: str, depth: int) -> None:
+        # The hot loop of the guard: plain keys and values (most of any event) cost one C-level
+        # regular-expression match each and no function call.
         engine = self.engine
+        plain_key = _PLAIN_KEY.fullmatch
+        plain_value = _PLAIN_VALUE.fullmatch
+        hidden = _HIDDEN.search
+        skipped = 0
         for key, value in node.items():
-            key_text = key if isinstance(key, str) else str(key)
-            if not self._spend(len(key_text)):
-                return
-            if _PLAIN_KEY.fullmatch(key_text) is None or "__" in key_text or "rototype" in key_text:
-                self._add(engine.inspect_key(key_text, _join(path, key_text)))
-            if isinstance(value, str):
-                self.visit_string(value, path, key_text, depth + 1, keyed=True)
+            if type(key) is not str:
+                key = str(key)
+            skipped += len(key)
+            if plain_key(key) is None or "__" in key or "rototype" in key:
+                self._add(engine.inspect_key(key, _join(path, key)))
+            kind = type(value)
+            if kind is str:
+                size = len(value)
+                if size < 128 and plain_value(value) is not None and (size < 8 or hidden(value.lower()) is None):
+                    skipped += size
+                    continue
+                self.visit_string(value, path, key, depth + 1, keyed=True)
+                if self.exceeded:
+                    break
+            elif value is None or kind in _SCALARS:
+                continue
+            elif kind is dict or isinstance(value, (Mapping, list, tuple, bytes, bytearray)):
+                self.visit(value, _join(path, key), depth + 1)
+                if self.exceeded:
+                    break
+        self.inspected += skipped
+        if self.inspected > engine.max_event_bytes:
+            self.exceeded = True
+
+    def visit_list(self, node: list[Any] | tuple[Any, ...], path: str, depth: int) -> None:
+        plain_value = _PLAIN_VALUE.fullmatch
+        hidden = _HIDDEN.search
+        skipped = 0
+        for index, value in enumerate(node):
+            kind = type(value)
+            if kind is str:
+                size = len(value)
+                if size < 128 and plain_value(value) is not None and (size < 8 or hidden(value.lower()) is None):
+                    skipped += size
+                    continue
+                self.visit_string(value, path, f"[{index}]", depth + 1)
+            elif value is None or kind in _SCALARS:
+                continue
             elif isinstance(value, (Mapping, list, tuple, bytes, bytearray)):
-                self.visit(value, _join(path, key_text), depth + 1)
+                self.visit(value, f"{path}[{index}]", depth + 1)
+            if self.exceeded:
+                break
+        self.inspected += skipped
+        if self.inspected > self.engine.max_event_bytes:
+            self.exceeded = True
 
     def visit_string(self, value: str, path: str, step: str, depth: int, keyed: bool = False) -> None:
         """Inspect one string found at ``path`` + ``step`` (the path is built only if needed)."""
@@ -321,6 +375,38 @@ class _Walk:
         if found:
             location = _join(path, step) if keyed else path + step
             self._add([_detection(rule, location, excerpt, key=False) for rule, excerpt in found])
+
+
+def _trie_pattern(literals: list[str]) -> str:
+    """A regular expression matching the longest of ``literals``, shaped as a prefix tree.
+
+    ``a|ab|abc`` makes the engine try every branch at every position; ``a(?:b(?:c)?)?`` tests each
+    character once, which keeps the one-pass trigger search cheap with hundreds of literals.
+    """
+    trie: dict[str, Any] = {}
+    for literal in literals:
+        node = trie
+        for ch in literal:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        single = [b for b in branches if len(b) == 1 or (len(b) == 2 and b[0] == "\\")]
+        if len(single) == len(branches) and len(branches) > 1:
+            body = "[" + "".join(branches) + "]"
+        elif len(branches) == 1:
+            body = branches[0]
+        else:
+            body = "(?:" + "|".join(branches) + ")"
+        if ends:
+            return "(?:" + body + ")?" if len(branches) > 1 or len(body) > 1 else body + "?"
+        return body
+
+    return build(trie)
 
 
 def _base64_text(value: str) -> str | None:

@@ -52,9 +52,13 @@ class Rule:
         if any(form not in FORMS for form in self.forms):
             raise ValueError(f"{self.rule_id}: unknown form in {self.forms}")
 
-    def match(self, forms: Forms) -> str | None:
-        """The excerpt this rule matched in ``forms``, or None."""
-        if self.needs:
+    def match(self, forms: Forms, check_needs: bool = True) -> str | None:
+        """The excerpt this rule matched in ``forms``, or None.
+
+        The engine already knows which ``needs`` a value holds (one trigger pass for all rules) and
+        passes ``check_needs=False``; direct callers get the check here.
+        """
+        if self.needs and check_needs:
             text = forms.get("text")
             if not any(n in text for n in self.needs):
                 return None

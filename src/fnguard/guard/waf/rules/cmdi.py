@@ -34,6 +34,10 @@ _WEAK = (
     r"schtasks|at\.exe|gpupdate|whoami"
 )
 _WEAK_SET = frozenset(_WEAK.replace("\\", "").split("|"))
+# Every command name as a trigger word (the engine wakes CMDI-101 only when one is present).
+_COMMAND_WORDS = tuple(dict.fromkeys(
+    (_TOOLS + "|" + _WEAK).replace("\\", "").replace("(?:-[a-z]+)?", "").replace("[23]?", "").split("|")
+))
 # Words that run the command after them (time curl ..., sudo -u x id, nohup nc ...).
 _PREFIXES = r"(?:(?:time|nohup|sudo|exec|env|strace|ltrace|nice|xargs|command|builtin|eval)\s+)*"
 _SEP = r"(?:^|[;|&\n\r`<]|\$\(|\(\s*|\{\s*|%0a|\|\||&&|\\n)"
@@ -95,7 +99,7 @@ RULES = ClassRules(
     None,
     (
         Rule("FGW-CMDI-101", "cmdi", "critical", 1, "shell separator or substitution followed by a command",
-             check=_command_after_separator),
+             check=_command_after_separator, needs=_COMMAND_WORDS),
         Rule("FGW-CMDI-102", "cmdi", "critical", 1, "shellshock function definition in a value",
              pattern=rx(r"\(\s*\)\s*\{[^}]{0,40};\s*\}\s*;"), forms=("text",), needs=('()',)),
         Rule("FGW-CMDI-103", "cmdi", "critical", 1, "command substitution with a command ($(...) or `...`)",

@@ -24,6 +24,13 @@ _TARGETS = (
     r"access[._]log|error[._]log|httpd\.conf|php\.ini|my\.cnf|sam|ntuser\.dat|pagefile\.sys)\b"
 )
 
+_TARGET_STEMS = (
+    "etc", "proc", "var", "opt", "usr", "root", "home", "private", "sys", "dev", ".ini", "windows", "winnt",
+    "system32", "inetpub", "program", "documents", "xampp", "wamp", "apache", "httpd", "nginx", "/.", "id_",
+    "authorized_keys", "known_hosts", "config", "settings", "credentials", "shadow", "passwd", "access",
+    "error", ".cnf", "sam", "ntuser", "pagefile", "web.config", "wp-config", "localsettings",
+)
+
 RULES = ClassRules(
     "path_traversal",
     None,
@@ -33,7 +40,7 @@ RULES = ClassRules(
              forms=("path",), needs=('..',)),
         Rule("FGW-PATH-102", "path_traversal", "critical", 1, "absolute or traversing path to a sensitive file",
              pattern=rx(rf"(?:^|[\s\"'=:;(,@|>]|file:/*|[a-z]:/+|/)/*(?:[a-z0-9_.~-]{{0,40}}/){{0,8}}?(?:{_TARGETS})"),
-             forms=("path",)),
+             forms=("path",), needs=_TARGET_STEMS),
         Rule("FGW-PATH-103", "path_traversal", "high", 1, "Windows drive path to system or application files",
              pattern=rx(r"(?:^|[\s\"'=])[a-z]:/+(?:[a-z0-9 _.~$-]{1,40}/){0,6}[a-z0-9 _.~$-]{0,40}\.(?:ini|log|cnf|conf|sys|dat|exe|bat|cmd|inf|xml|config|txt)\b|(?:^|[\s\"'=])[a-z]:/+(?:windows|winnt|boot|inetpub|program ?files|xampp|wamp|php\d?|mysql|apache)"),
              forms=("path",), needs=(':/', ':\\')),
@@ -45,10 +52,12 @@ RULES = ClassRules(
              forms=("text",), needs=("etc", ".ini", "windows")),
         Rule("FGW-PATH-107", "path_traversal", "high", 1, "PHP filter chain or absolute path to configuration, log, key or hidden file",
              pattern=rx(r"\bconvert\.(?:iconv|base64-(?:en|de)code|quoted-printable-(?:en|de)code|string\.(?:rot13|toupper|tolower))|^/etc/[a-z0-9_.-]|^/var/(?:cron|lock|lib|log|spool|mail|backups|db)/|^/usr/local/[a-z0-9_-]{1,30}/(?:logs?|etc|conf)|^/(?:[a-z0-9_.-]{1,40}/){0,8}[a-z0-9_.-]{0,60}\.(?:log|conf|cnf|ini|pdb|passwd|htpasswd|htaccess|env|pem|sqlite3?|db|bak|old|swp|history)(?:%00|\x00)?$|^/\.(?!well-known)[a-z0-9_-]{2,40}(?:/|$)|\.[a-z0-9]{1,5}(?:%00|\x00)$|(?:\.\.(?:0x)?(?:2f|5c)){2}"),
-             forms=("path", "raw"), needs=("convert.", "/", "%00", "\x00", "..")),
+             forms=("path", "raw"), needs=("convert.", "%00", "\x00", "..", "/.", "etc", "var", "usr", "log", "logs", "conf",
+                                          "cnf", "ini", "pdb", "passwd", "htpasswd", "htaccess", "env", "pem", "sqlite",
+                                          "sqlite3", "db", "bak", "old", "swp", "history", "lib", "local")),
         Rule("FGW-PATH-105", "path_traversal", "high", 1, "file:// URL to a local path",
              pattern=rx(r"\bfile:/{1,3}(?:[a-z]:|/?(?:etc|proc|var|root|home|usr|windows|c:|tmp|dev|sys|opt|[a-z]{2,10}/))"),
              forms=("path",), needs=('file:',)),
     ),
-    needs=('..', 'convert', '/', 'etc', 'ini', 'windows', '%', '\\', '/etc', 'etc/', 'proc/', 'var/', 'opt/', 'usr/', 'root/', 'home/', 'sys/', 'dev/', '.ini', 'windows', 'winnt', 'system32', 'inetpub', 'program', 'programfiles', 'documents', 'apache2', 'access_log', 'error_log', 'xampp', 'wamp', 'apache', 'httpd', 'nginx', '/.', 'id_rsa', 'id_dsa', 'id_ecdsa', 'id_ed25519', 'authorized_keys', 'known_hosts', 'config', 'credentials', 'shadow', 'passwd', 'access', 'error', '.log', '.cnf', 'ntuser', 'pagefile', ':/', 'file:', '\x00', '0x2e', 'repair', '.env', '.git', '.aws', '.ssh', '.ht', 'settings.py', 'private/'),
+    needs=('..', 'convert', 'etc', 'ini', 'windows', '/.', '%00', 'log', 'conf', 'cnf', 'pdb', 'htpasswd', 'htaccess', 'env', 'pem', 'sqlite', 'sqlite3', 'db', 'bak', 'old', 'swp', 'history', 'lock', 'cron', 'spool', 'mail', 'backups', 'lib', 'local', 'logs', '%', '\\', '/etc', 'etc/', 'proc/', 'var/', 'opt/', 'usr/', 'root/', 'home/', 'sys/', 'dev/', '.ini', 'windows', 'winnt', 'system32', 'inetpub', 'program', 'programfiles', 'documents', 'apache2', 'access_log', 'error_log', 'xampp', 'wamp', 'apache', 'httpd', 'nginx', '/.', 'id_rsa', 'id_dsa', 'id_ecdsa', 'id_ed25519', 'authorized_keys', 'known_hosts', 'config', 'credentials', 'shadow', 'passwd', 'access', 'error', '.log', '.cnf', 'ntuser', 'pagefile', ':/', 'file:', '\x00', '0x2e', 'repair', '.env', '.git', '.aws', '.ssh', '.ht', 'settings.py', 'private/'),
 )
