@@ -91,6 +91,8 @@ def run_fnguard(dirs: Iterable[Path], corpus: Path) -> tuple[set[Key], float, in
                         continue
                     count += 1
                     category = FNGUARD_CATEGORY[finding.rule_id]
+                    if finding.details.get("scope") == "public-api":
+                        category = "api-auth"  # an open API method writing into the trigger: Checkov's CKV_AWS_59 door
                     subject = finding.function or ""
                     if category in SUBJECT_IS_RESOURCE:
                         subject = str(finding.details.get("subject", subject))
