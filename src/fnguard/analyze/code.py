@@ -230,7 +230,11 @@ def code_findings(app: App, context: ScanContext) -> Iterable[Finding]:
     for function in app.functions:
         if function.runtime and not function.runtime.startswith("python"):
             continue
-        findings.extend(analyze_function(function, context))
+        try:
+            findings.extend(analyze_function(function, context))
+        except (RecursionError, ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
+            # One odd handler must not cost the other functions their findings.
+            context.warn(f"{function.name}: code analysis failed: {exc!r}")
         reached = {f.file for f in findings if f.file} | ({function.handler_file} if function.handler_file else set())
         index_root = function.code_dir
         if index_root:

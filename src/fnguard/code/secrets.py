@@ -72,7 +72,7 @@ DOCUMENTED_EXAMPLES = ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEX
 """AWS documentation keys: reported at ``info`` (worth knowing, not worth a page)."""
 
 SECRET_NAME = re.compile(
-    r"(pass(word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|"
+    r"(pass(word|wd|phrase)?|pwd|(?:^|_)pw(?:$|_)|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|"
     r"client[_-]?secret|credential|auth[_-]?key|signing[_-]?key|hmac|bearer|session[_-]?key)",
     re.IGNORECASE)
 NOT_SECRET_NAME = re.compile(
