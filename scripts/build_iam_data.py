@@ -76,6 +76,15 @@ ONLY_WITH_PARAMETER: tuple[tuple[str, str, str], ...] = (
     ("S3.CopyObject", "s3:ListBucket", "__never__"),
 )
 
+# Actions the snapshot omits that AWS documents as needed when a parameter is passed:
+# (method key, action, resource parameters, parameter).
+EXTRA_WITH_PARAMETER: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
+    ("S3.PutObject", "s3:PutObjectAcl", ("Bucket", "Key"), "ACL"),
+    ("S3.PutObject", "s3:PutObjectTagging", ("Bucket", "Key"), "Tagging"),
+    ("S3.CreateMultipartUpload", "s3:PutObjectAcl", ("Bucket", "Key"), "ACL"),
+    ("S3.CreateMultipartUpload", "s3:PutObjectTagging", ("Bucket", "Key"), "Tagging"),
+)
+
 _PARAM = re.compile(r"\$\{([A-Za-z0-9_.]+)\}")
 _UNRESOLVABLE = {"Partition", "Region", "Account"}
 
@@ -195,6 +204,9 @@ def build_boto3(map_doc: dict[str, Any], catalog: dict[str, Any]) -> tuple[dict[
                 row = [action, _params(entry), cond]
                 if row not in rows:
                     rows.append(row)
+            for extra_key, action, params, param in EXTRA_WITH_PARAMETER:
+                if extra_key == key:
+                    rows.append([action, list(params), [param, "Exists", ""]])
             if rows or not by_class[key_cls][op_name]:
                 ops[xform_name(op_name)] = rows  # else every action was invalid: fall back at run time
         permissionless = [

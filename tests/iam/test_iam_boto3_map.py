@@ -82,3 +82,9 @@ def test_hand_written_overrides_name_real_actions() -> None:
             for need in needs:
                 assert catalog.lookup(need.action) is not None, (service, method, need.action)
     assert actions("bedrock-runtime", "converse") == ["bedrock:InvokeModel"]
+
+
+def test_put_object_with_an_acl_needs_put_object_acl() -> None:
+    """Serverless-Goat writes objects public-read: PutObject alone would fail (AWS S3 docs)."""
+    assert actions("s3", "put_object", frozenset({"Bucket", "Key", "ACL"})) == ["s3:PutObject", "s3:PutObjectAcl"]
+    assert actions("s3", "put_object", frozenset({"Bucket", "Key"})) == ["s3:PutObject"]
