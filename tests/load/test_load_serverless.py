@@ -345,8 +345,11 @@ def test_per_function_role_inherits_provider_statements(kitchen):
 def test_function_role_from_resources_and_external_role(kitchen):
     cron = kitchen.function("cron")
     assert cron.role == "CronRole"
-    assert [(s.source, s.actions) for s in cron.statements] == [("inline:cron", ("ec2:DescribeInstances",))]
+    assert [(s.source, s.actions) for s in cron.statements][0] == ("inline:cron", ("ec2:DescribeInstances",))
     assert cron.managed_policies == ("arn:aws:iam::aws:policy/AWSLambdaExecute",)
+    managed = [s for s in cron.statements if s.source == "managed:arn:aws:iam::aws:policy/AWSLambdaExecute"]
+    assert any("logs:*" in s.actions for s in managed)  # the AWS managed document, expanded
+    assert managed[0].location.line == line_number("CronRole:")
     files = kitchen.function("files")
     assert files.role == "arn:aws:iam::123456789012:role/external-files-role"
     assert files.statements == ()
@@ -771,3 +774,26 @@ def test_events_list_from_an_included_file_points_at_that_file(tmp_path):
     (app,) = load_path(path)
     locations = [(Path(t.location.file).name, t.location.line) for t in app.function("f").triggers]
     assert locations == [("events.yml", 1), ("events.yml", 2)]
+
+
+def test_managed_policies_expand_and_unknown_ones_are_named(tmp_path):
+    path = _write(tmp_path, """
+service: managed
+provider:
+  name: aws
+  iam:
+    role:
+      managedPolicies:
+        - arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole
+        - arn:aws:iam::123456789012:policy/team-policy
+functions:
+  f: {handler: f.h}
+""")
+    (app,) = load_path(path)
+    f = app.function("f")
+    basic = [s for s in f.statements
+             if s.source == "managed:arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]
+    assert basic and "logs:PutLogEvents" in {a for s in basic for a in s.actions}
+    assert basic[0].location.line == 7
+    (warning,) = [w for w in app.warnings if "team-policy" in w]
+    assert "not known to fnguard" in warning and "serverless.yml:7" in warning

@@ -57,6 +57,10 @@ try:
 except ImportError:  # pragma: no cover
     _cfn_load = None  # type: ignore[assignment]
 try:
+    from fnguard.iam.managed import lookup as _managed_lookup
+except ImportError:  # pragma: no cover
+    _managed_lookup = None  # type: ignore[assignment]
+try:
     from fnguard.load.intrinsics import Resolver as _IntrinsicResolver
     from fnguard.load.intrinsics import to_text as _to_text
 except ImportError:  # pragma: no cover
@@ -85,6 +89,8 @@ class _Service:
     """A CloudFormation intrinsics resolver that knows framework-made ids, or None."""
     warnings: list[str] = field(default_factory=list)
     log_statements: list[Statement] = field(default_factory=list)
+    declared_at: dict[str, Location] = field(default_factory=dict)
+    """Where each managed policy ARN was attached (for its statements' location)."""
 
     def intrinsics(self, value: Any, line: int | None = None) -> Any:
         """Resolve CloudFormation intrinsics in ``value``; resource references stay dicts."""
@@ -126,6 +132,7 @@ def load(path: Path, document: Any, *, options: Options | None = None) -> App:
     functions = _attach_resource_triggers(svc, functions, template, stubs, path)
     functions = _mark_public_sources(svc, functions)
     functions = _share_roles(svc, functions)
+    functions = _expand_managed_policies(svc, functions)
     return App(
         name=svc.service,
         source=file,
@@ -339,10 +346,13 @@ def _provider_role(svc: _Service) -> _Role:
         statements += _statements(svc, provider["iamRoleStatements"], "inline:provider.iamRoleStatements",
                                   line_of(provider, "iamRoleStatements"))
     managed: list[str] = []
-    for value in (role.get("managedPolicies") if isinstance(role, Mapping) else None,
-                  provider.get("iamManagedPolicies")):
+    for owner, key in ((role if isinstance(role, Mapping) else {}, "managedPolicies"), (provider, "iamManagedPolicies")):
+        value = owner.get(key)
         if isinstance(value, list):
-            managed += [_arn_text(svc, item) for item in value if item is not None]
+            for item in value:
+                if item is not None:
+                    managed.append(_arn_text(svc, item))
+                    svc.declared_at.setdefault(managed[-1], Location(origin_of(owner) or svc.file, line_of(owner, key)))
     statements += _attached_policies(svc, DEFAULT_ROLE)
     return _Role(DEFAULT_ROLE, tuple(statements), tuple(managed))
 
@@ -361,6 +371,8 @@ def _external_role(svc: _Service, value: Any, line: int | None, owner: str, file
                 statements += _document_statements(svc, policy["PolicyDocument"], f"inline:{name}", line_of(policy))
         statements += _attached_policies(svc, logical_id)
         managed = tuple(_arn_text(svc, item) for item in _list(properties.get("ManagedPolicyArns")))
+        for arn in managed:
+            svc.declared_at.setdefault(arn, Location(svc.file, line_of(svc.raw_resources, logical_id)))
         return _Role(logical_id, tuple(statements), managed)
     text = source_text(value) or str(value)
     where = _where(file or svc.file, line)
@@ -511,6 +523,9 @@ def _function(svc: _Service, name: str, settings: Mapping[str, Any], line: int |
     has_vpc = isinstance(vpc, Mapping) and bool(vpc.get("subnetIds") or vpc.get("securityGroupIds"))
     if has_vpc and (role == DEFAULT_ROLE or "iamRoleStatements" in settings) and VPC_POLICY not in managed:
         managed = managed + [VPC_POLICY]
+        vpc_owner = settings if "vpc" in settings else provider
+        svc.declared_at.setdefault(VPC_POLICY, Location(context.file if vpc_owner is settings else svc.file,
+                                                        line_of(vpc_owner, "vpc")))
     properties = {k: v for k, v in settings.items() if k != "_construct"}
     if "_construct" in settings:
         properties["construct"] = settings["_construct"]
@@ -596,6 +611,34 @@ def _share_roles(svc: _Service, functions: list[Function]) -> list[Function]:
             if vpc and VPC_POLICY not in function.managed_policies:
                 changes["managed_policies"] = function.managed_policies + (VPC_POLICY,)
         result.append(replace(function, **changes) if changes else function)
+    return result
+
+
+def _expand_managed_policies(svc: _Service, functions: list[Function]) -> list[Function]:
+    """AWS managed policies as their real statements (``managed:<arn>``), as the CloudFormation loader does.
+
+    An ARN fnguard does not ship stays listed with a warning: the function's grants are then
+    known to be incomplete.
+    """
+    if _managed_lookup is None:
+        return functions
+    expanded: dict[str, tuple[Statement, ...]] = {}
+    result = []
+    for function in functions:
+        present = {s.source for s in function.statements}
+        extra: list[Statement] = []
+        for arn in function.managed_policies:
+            if f"managed:{arn}" in present:
+                continue
+            if arn not in expanded:
+                found = _managed_lookup(arn)
+                location = svc.declared_at.get(arn, function.location)
+                if found is None:
+                    svc.warnings.append(f"{_where(location.file or svc.file, location.line)}: managed policy {arn} "
+                                        "is not known to fnguard: its permissions are not analysed")
+                expanded[arn] = tuple(replace(s, location=location) for s in found or ())
+            extra.extend(expanded[arn])
+        result.append(replace(function, statements=function.statements + tuple(extra)) if extra else function)
     return result
 
 
