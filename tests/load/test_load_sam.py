@@ -568,3 +568,33 @@ Resources:
     authorizer = _fn(app, "AuthFn").triggers
     assert [(t.type, t.source, t.public, t.config["service"]) for t in authorizer] == [
         ("other", "Api", True, "apigateway-authorizer")]
+
+
+def test_request_validation_of_rest_routes(tmp_path: Path) -> None:
+    app = _load(tmp_path, SAM_HEADER + """Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      Models:
+        Order: {type: object, required: [id], properties: {id: {type: string}}}
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: a.h
+      Runtime: python3.12
+      InlineCode: x
+      Events:
+        Post:
+          Type: Api
+          Properties:
+            Path: /orders
+            Method: post
+            RestApiId: !Ref Api
+            RequestModel: {Model: Order, Required: true, ValidateBody: true}
+        Get:
+          Type: Api
+          Properties: {Path: /orders, Method: get, RestApiId: !Ref Api}
+""")
+    validation = {t.method: t.config["request_validation"] for t in _fn(app, "Fn").triggers}
+    assert validation == {"POST": True, "GET": False}

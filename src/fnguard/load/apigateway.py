@@ -88,6 +88,15 @@ def _open_for_anyone(policy: Any) -> bool:
     return allows_anyone
 
 
+def _body_validation(body: Mapping[str, Any], operation: Mapping[str, Any]) -> bool:
+    """Whether API Gateway validates this operation's request (``x-amazon-apigateway-request-validator``)."""
+    name = operation.get("x-amazon-apigateway-request-validator", body.get("x-amazon-apigateway-request-validator"))
+    validator = nested(body, "x-amazon-apigateway-request-validators", str(name)) if name else None
+    if not isinstance(validator, Mapping):
+        return False
+    return any(str(validator.get(key)).lower() == "true" for key in ("validateRequestBody", "validateRequestParameters"))
+
+
 def _throttle(settings: Any, rate_key: str, burst_key: str) -> dict[str, Any] | None:
     if not isinstance(settings, Mapping):
         return None
@@ -249,7 +258,8 @@ class RestApis:
                 method = "ANY" if verb.lower() == "x-amazon-apigateway-any-method" else verb.upper()
                 security = operation.get("security", default_security)
                 auth, key_required, names = _route_auth(security, schemes if isinstance(schemes, Mapping) else {})
-                config = dict(base_config, integration=integration.get("type"))
+                config = dict(base_config, integration=integration.get("type"),
+                              request_validation=_body_validation(body, operation))
                 if names:
                     config["authorizer"] = names
                 self.m.add_trigger(function, Trigger(
@@ -284,7 +294,11 @@ class RestApis:
         if auth == "none" and key_required:
             auth = "api_key"
         reachable, config = self._endpoint(self.m.res[api_id]) if api_id in self.apis else (True, {})
-        config = dict(config, integration=integration.get("Type"), method_resource=lid)
+        validator = self.m.ref(props.get("RequestValidatorId"))
+        validates = validator is not None and any(
+            str(self.m.res[validator].properties.get(key)).lower() == "true"
+            for key in ("ValidateRequestBody", "ValidateRequestParameters"))
+        config = dict(config, integration=integration.get("Type"), method_resource=lid, request_validation=validates)
         if authorizer:
             config["authorizer"] = authorizer
         self.m.add_trigger(function, Trigger(
