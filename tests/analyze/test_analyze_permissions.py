@@ -236,3 +236,24 @@ def test_examples_permission_findings(examples: Path, name: str, expected: set[s
     found = rules([f for app in load_path(examples / name) for f in run(app)])
     assert expected <= found
     assert not (absent & found), absent & found
+
+
+GOAT_MIRROR = Path("/work/.mirror/motikan2010+Serverless-Goat-Python/repo")
+
+
+def test_serverless_goat_python_needs_and_overgrant(tmp_path: Path) -> None:
+    """Corpus G2: DynamoDBCrudPolicy where only PutItem is needed, S3FullAccess for PutObject(+Acl)."""
+    if not GOAT_MIRROR.is_dir():
+        pytest.skip("Serverless-Goat-Python mirror not on this machine")
+    archive = subprocess.run(["git", "--git-dir", str(GOAT_MIRROR), "archive", "9cfa9e029251", "template.yaml", "src"],
+                             check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(tmp_path)], input=archive, check=True)
+    from fnguard.iam.generate import function_needs
+    from fnguard.load import load_path
+
+    app = load_path(tmp_path)[0]
+    convert = app.function("FunctionConvert")
+    assert convert is not None
+    assert function_needs(app, convert).actions == ("dynamodb:PutItem", "s3:PutObject", "s3:PutObjectAcl")
+    unused = next(f for f in run(app) if f.rule_id == "FG204" and f.function == "FunctionConvert")
+    assert {"dynamodb:DeleteItem", "dynamodb:Scan"} <= set(unused.details["actions"])
