@@ -22,7 +22,8 @@ _TOOLS = (
     "uptime|hostname|nc|rm|mv|cp|mkdir|rmdir|touch|ln|grep|awk|sed|ssh|scp|sftp|rsync|dig|tac|nl|"
     r"whoami\.exe|cmd|cmd\.exe|invoke-expression|invoke-webrequest|iex|iwr|start-process|get-content|"
     "get-childitem|new-object|set-content|out-file|test-connection|get-process|perf|vi|vim|ed|tee|"
-    "readlink|realpath|mktemp|chroot|umount|tar|unzip|zip|gzip|dd|ps|kill|env|sudo|su"
+    "readlink|realpath|mktemp|chroot|umount|tar|unzip|zip|gzip|dd|ps|kill|env|sudo|su|sysinfo|irb|flock|"
+    "lastlogin|bcdboot|bcdedit|vssadmin|schtasks|icacls|takeown|diskpart|nltest|dsquery|qwinsta|whoami"
 )
 # Names that are also common words: after a separator they need an argument shaped like one.
 _WEAK = (
@@ -46,15 +47,23 @@ _AFTER_SEP = re.compile(
     rf"(?=$|[\s;|&<>`)\}},]|\\|%20|\.exe)([^;|&\n`]{{0,80}})"
 )
 _ARGLIKE = re.compile(r"^\s+(?:[-/\\%$<>~.]|[a-z]:[\\/]|[\"'][-/\\]|\d{1,5}\s*$)|^\s*$|^\s*[;|&<>`)]")
+# Arguments of a tool named at the start of a value: a URL, or words of which one looks like a
+# file, host or option (dot, slash, digit...), unlike English ("wget is a download tool").
+_TOOL_ARGS = re.compile(
+    r"^\s+(?:(?:https?|ftp)://\S+|(?=[^\n]{0,120}[a-z][._:/0-9-][a-z0-9])[a-z0-9][a-z0-9._-]{0,40}(?:\s+[a-z0-9][a-z0-9._/-]{0,30}){0,4})\s*$"
+)
 _ARGUMENT = re.compile(r"^\s+(?:[-/\\%$<>~]|[a-z]:[\\/]|[\"'][-/\\])")
-_SHELL_NOISE = re.compile(r"\$\{?ifs\}?|\$\{?9\}?|\$\{?[@*]\}?|\$\$|\$_|``|\$(?=['\"])|[\\'\"^]|\$\(\)|\{,?|,?\}|\$[a-z_][a-z0-9_]*(?=[a-z/])")
+_SHELL_NOISE = re.compile(
+    r"\$\{?ifs\}?|\$\{?9\}?|\$\{?[@*!?#_$0-9-]\}?|``|\$(?=['\"])|[\\'\"^]|\$\(\)|[<>]\(\)|\{,?|,?\}"
+    r"|\$[a-z_][a-z0-9_]*(?=[a-z/])|(?<=[a-z])\$[a-z_][a-z0-9_]*|\[([a-z/])\]"
+)
 _SHELL_SPACE = re.compile(r"\$\{?ifs\}?|\$\{?9\}?|<|\{|,|\}")
 
 
 def _shell_form(text: str) -> str:
     """Undo quoting tricks a shell strips before running the word (``c'a't``, ``c\\at``, ``$IFS``)."""
     text = _SHELL_SPACE.sub(" ", text) if ("$" in text or "{" in text or "<" in text) else text
-    return _SHELL_NOISE.sub("", text)
+    return _SHELL_NOISE.sub(lambda m: m.group(1) or "", text)
 
 
 def _candidates(text: str) -> list[str]:
@@ -84,9 +93,11 @@ def _command_after_separator(forms: Forms) -> str | None:
             if found.start() == 0 and candidate[:1] not in ";|&\n\r`$({<":
                 # A value that merely starts with a word is most likely text, unless the word is a
                 # tool name followed by arguments (or alone).
-                if weak or len(rest) > 80 or not rest.strip():
+                prefix = candidate[found.start(): found.start(1)].strip()
+                if weak and not prefix or len(rest) > 80 or not rest.strip() and not prefix:
                     continue
-                if not _ARGLIKE.search(rest) and not re.match(r"^\s+[a-z0-9][a-z0-9.-]{0,40}(?:\s+[a-z0-9-]{1,20}){0,2}\s*$", rest):
+                prefixed = found.start(1) > found.start() and candidate[found.start(): found.start(1)].strip() != ""
+                if not prefixed and not _ARGLIKE.search(rest) and not _TOOL_ARGS.match(rest):
                     continue
             return candidate[found.start(): found.end()]
     return None
@@ -120,8 +131,11 @@ RULES = ClassRules(
              pattern=rx(r"^\s*(?:whoami|netstat|ifconfig|ipconfig|systeminfo|tasklist|uname(?:\s+-a)?|net\s+(?:user|view|localgroup|share|session|accounts))\s*$"),
              forms=("text",)),
         Rule("FGW-CMDI-110", "cmdi", "critical", 1, "server-side include exec, Windows net user/localgroup, variable holding a command",
-             pattern=rx(r"<!--\s*#\s*(?:exec|include|echo|config|set|printenv)\s+[a-z]{2,10}\s*=|\bnet1?\s+(?:user|localgroup|group|view|use|share|session|accounts|start|stop)\b[^\n]{0,60}(?:/add|/del|/domain|\s[a-z0-9_$-]{2,30}\s+\S)|\b[a-z_][a-z0-9_]{0,20}=\$?['\"]?(?:whoami|id|uname|cat|ls|curl|wget|bash|sh|nc)['\"]?\s*[;&|]\s*\$\{?[a-z_]|\balias\s+[^\s=]{1,30}=\s*['\"]?[a-z]"),
+             pattern=rx(r"<!--\s*#\s*(?:exec|include|echo|config|set|printenv)\s+[a-z]{2,10}\s*=|\bnet1?\s+(?:user|localgroup|group|view|use|share|session|accounts|start|stop)\b[^\n]{0,60}(?:/add|/del|/domain|\s[a-z0-9_$-]{2,30}\s+\S)|\b[a-z_][a-z0-9_]{0,20}=\$?\\?['\"]?(?:whoami|id|uname|cat|ls|curl|wget|bash|sh|nc)[^'\";&|]{0,30}\\?['\"]?\s*[;&|]{1,2}\s*\$\{?[a-z_]|\balias\s+(?:[-+][a-z+]{1,6}\s+)*[^\s=]{1,30}=\s*['\"]?[a-z]"),
              forms=("text",)),
+        Rule("FGW-CMDI-111", "cmdi", "high", 1, "shell idioms: absolute binary paths, process substitution, fork bomb, which/sleep probes, brace and parameter expansion",
+             pattern=rx(r"(?:^|[\s;|&'\"`(])/(?:usr/)?(?:local/)?s?bin/[a-z0-9_.-]{1,20}\b|[<>]\(\s*[a-z]{2,12}\b|\b(\w{1,10})\(\)\s*\{\s*\1\s*\|\s*\1\s*&\s*\}|\bwhich\s+(?:wget|curl|perl|python[23]?|nc|ncat|bash|sh|gcc|php|ruby|socat|nmap)\b|^\s*(?:sleep|timeout)\s+\d{1,4}\s*$|^\s*ping\s+(?:-[a-z]\s*\d*\s+)*\d{1,3}(?:\.\d{1,3}){3}\s*$|\{,\s*\$?['\"]?[a-z]|\$\{[a-z_]{2,20}(?:#|%|//?|:[-=?+]|:\d)|\$\{?shell\}?\s+-c\b|\bwhoami\b|\bdir\s+[a-z]:\\|(?:^|[;|&]\s*)net1?\s+(?:view|user|localgroup|share|session|accounts|use)\b|\[![a-z]\][a-z]{2,}|/\[[a-z/]{1,4}\]"),
+             forms=("text",), needs=("/bin/", "sbin/", "<(", ">(", "()", "which", "sleep", "timeout", "ping", "{,", "${", "$shell", "shell", "whoami", "dir", "net", "[!", "/[")),
         Rule("FGW-CMDI-108", "cmdi", "high", 1, "output redirection to a file or device from a command",
              pattern=rx(r"[;|&`]\s*[a-z]{2,12}\s[^;|&\n]{0,60}>\s*/(?:tmp|dev|var|etc)/"),
              forms=("text",), needs=('>',)),

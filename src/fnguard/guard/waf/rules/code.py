@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import re
+
+from fnguard.guard.waf.forms import Forms
 from fnguard.guard.waf.rules.base import ClassRules, Rule, rx
 
 _PHP_FUNCS = (
@@ -13,6 +16,28 @@ _PHP_FUNCS = (
     "array_map|usort|ob_start|mb_ereg_replace|dl|symlink|unlink|move_uploaded_file|get_defined_vars|"
     "scandir|glob|posix_getpwuid|getenv|var_dump|print_r|ldap_get_entries|fputcsv|stream_get_contents"
 )
+
+_PHP_CONCAT = re.compile(r"[\"']\s*\.\s*[\"']")
+_PHP_DYNAMIC = re.compile(
+    r"(?:[\"'](?:system|exec|passthru|shell_exec|popen|proc_open|assert|eval|phpinfo|pcntl_exec|create_function|call_user_func)\s*[\"']\s*\)?"
+    r"|\(\s*(?:/\*.{0,40}?\*/\s*)?(?:system|exec|passthru|shell_exec|popen|assert|phpinfo|\$[a-z_][a-z0-9_]{0,20})\s*(?:/\*.{0,40}?\*/\s*)?\))"
+    r"\s*\(|\$\s*\{\s*[\"'$]?[a-z_]|\$\{\s*\$[a-z_]|\$[a-z_][a-z0-9_]{0,20}(?:\s*\[[^\]]{1,20}\]){1,3}\s*(?:/\*.{0,40}?\*/\s*)?\("
+    r"|(?:call_user_func(?:_array)?|p?fsockopen|gzinflate|gzuncompress|shell_exec|passthru|proc_open|pcntl_exec|base64_decode|str_rot13|create_function|assert_options)\s*\("
+    r"|\b(?:exec|system|passthru|eval|assert|popen)\s*(?:#[^\n]{0,40}\n|//[^\n]{0,40}\n|/\*.{0,40}?\*/|\s)+\("
+    r"|\bprocess\s*\[|\bcompress\.(?:zlib|bzip2)://|\bextension(?:_dir)?\s*=",
+    re.S,
+)
+
+
+def _php_dynamic_call(forms: Forms) -> str | None:
+    """``("sys"."tem")('id')``, ``$f['x'](1)``, ``exec #c\n (x)``: calls PHP resolves at run time."""
+    text = forms.get("text")
+    for candidate in (text, _PHP_CONCAT.sub("", text)) if "." in text else (text,):
+        found = _PHP_DYNAMIC.search(candidate)
+        if found is not None:
+            return candidate[found.start(): found.end() + 30]
+    return None
+
 
 RULES = ClassRules(
     "code_injection",
@@ -45,7 +70,7 @@ RULES = ClassRules(
              pattern=rx(r"\bkernel\s*\.\s*[a-z_]{2,20}|\bio\.popen|%x\{|\bopen3\.|\bsyscall\b|\bperl\s+-e\b|\bruby\s+-e\b|\bpython[23]?\s+-c\b|\bnode\s+-e\b|\bobjectspace\b|\.send\s*\(\s*:"),
              forms=("text",), needs=('kernel.', 'io.popen', '%x{', 'open3', 'syscall', ' -e', ' -c', 'objectspace', '.send')),
         Rule("FGW-CODE-110", "code_injection", "medium", 1, "JavaScript infinite loop / CPU burn probe",
-             pattern=rx(r"\bwhile\s*\(+\s*(?:!+\s*(?:nan|''|\"\"|``|\[\]|0|false|null|undefined)|true|1|-?infinity|!0|new\s+date|[a-z]{0,10}\s*\(\s*\))\s*\)|\bfor\s*\(\s*;\s*;\s*\)"),
+             pattern=rx(r"\bwhile\s*\(+\s*(?:!+\s*(?:nan|''|\"\"|``|\[\]|[+-]?0|false|null|undefined)|true|1|-?infinity|!0|new\s+date|[a-z]{0,10}\s*\(\s*\))\s*\)|\bfor\s*\(\s*;\s*;\s*\)"),
              forms=("text",), needs=('while', 'for')),
         Rule("FGW-CODE-112", "code_injection", "high", 1, "Java runtime/IO/reflection class names",
              pattern=rx(r"\bjava\.(?:lang\.(?:runtime|processbuilder|system|class|reflect|classloader|thread)|io\.(?:file|objectinputstream|objectoutputstream|filterreader|filteroutputstream|outputstream|inputstream|printwriter|bufferedreader)|net\.(?:socket|url|serversocket)|util\.(?:scanner|logging\.filehandler)|beans\.|rmi\.|nio\.file)|\b(?:java|runtime|processbuilder)\.[a-z]{0,10}\.?(?:runtime|processbuilder|getruntime|exec)\b|\bjava\.(?:runtime|processbuilder|evil)\b|\borg\.apache\.commons\.|\bjavax\.(?:script|naming|management)\."),
@@ -62,9 +87,11 @@ RULES = ClassRules(
         Rule("FGW-CODE-116", "code_injection", "high", 1, "PHP configuration directives set from input",
              pattern=rx(r"\b(?:allow_url_(?:include|fopen)|auto_(?:prepend|append)_file|disable_(?:functions|classes)|open_basedir|safe_mode|shell_exec|opcache\.[a-z_]{2,40}|mbstring\.[a-z_]{2,40}|pcre\.[a-z_]{2,40}|extension|engine|smtp|sendmail_path|error_log|include_path|file_uploads|enable_dl|assert\.[a-z_]{2,20}|zend\.[a-z_]{2,30}|session\.[a-z_]{2,30}|xdebug\.[a-z_]{2,30})\s*=\s*\S"),
              forms=("text",), needs=("=",)),
+        Rule("FGW-CODE-117", "code_injection", "high", 1, "PHP dynamic calls: string or variable used as a function, concatenated names",
+             check=_php_dynamic_call, needs=("(", "{")),
         Rule("FGW-CODE-111", "code_injection", "high", 1, "Python builtins reading files or evaluating",
              pattern=rx(r"\bopen\s*\(\s*[\"'][/.~][^\"']{0,200}[\"']\s*(?:,[^)]{0,20})?\)\s*\.\s*read|\b(?:eval|exec)\s*\(\s*(?:compile|base64|bytes|chr|__import__|input|open)\b|\bgetattr\s*\(\s*__|\b__import__\b"),
              forms=("text",), needs=('open', 'eval', 'exec', 'getattr', '__import__')),
     ),
-    needs=('(', '`', '__', '<?', '<%', '://', 'java', 'runtime', 'console', 'process', 'require', 'module', 'global', 'function', 'engine', 'extension', 'smtp', 'opcache', 'zend', 'session', 'xdebug', 'sendmail_path', 'shell_exec', 'org', '@{[', 'php', '#{', 'while', 'for', 'open', 'eval', 'exec', 'getattr', 'kernel', 'getruntime', 'processbuilder', 'ognl', '%x{', '$_', 'allow_url_include', 'allow_url_fopen', 'auto_prepend_file', 'auto_append_file', 'disable_functions', 'open_basedir', 'mbstring.', 'pcre.', 'safe_mode', 'kernel.', 'objectspace', ' -e', ' -c', 'data:', 'phar:', 'expect:', 'zip:', 'glob:', 'ssh2.', 'php:', 'ogg:', 'rar:', 'compress.'),
+    needs=('(', '`', '{', 'compress', 'extension_dir', '__', '<?', '<%', '://', 'java', 'runtime', 'console', 'process', 'require', 'module', 'global', 'function', 'engine', 'extension', 'smtp', 'opcache', 'zend', 'session', 'xdebug', 'sendmail_path', 'shell_exec', 'org', '@{[', 'php', '#{', 'while', 'for', 'open', 'eval', 'exec', 'getattr', 'kernel', 'getruntime', 'processbuilder', 'ognl', '%x{', '$_', 'allow_url_include', 'allow_url_fopen', 'auto_prepend_file', 'auto_append_file', 'disable_functions', 'open_basedir', 'mbstring.', 'pcre.', 'safe_mode', 'kernel.', 'objectspace', ' -e', ' -c', 'data:', 'phar:', 'expect:', 'zip:', 'glob:', 'ssh2.', 'php:', 'ogg:', 'rar:', 'compress.'),
 )
