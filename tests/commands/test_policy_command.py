@@ -118,3 +118,14 @@ def test_unresolved_calls_are_warned(tmp_path: Path, capsys: pytest.CaptureFixtu
     captured = capsys.readouterr()
     assert json.loads(captured.out)["functions"]["Fn"]["Statement"] == []
     assert "unresolved call" in captured.err
+
+
+def test_functions_without_readable_code_are_skipped_not_emptied(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Js:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      Runtime: nodejs20.x\n      Handler: index.handler\n      CodeUri: .\n"
+        "      Policies: [AmazonS3ReadOnlyAccess]\n")
+    assert main(["policy", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) == {"functions": {}}
+    assert "Js: skipped" in captured.err

@@ -38,7 +38,9 @@ def generate(apps: list[App], only: str | None = None) -> tuple[dict[str, dict[s
         name = f"{app.name}/{function.name}" if function.name in duplicated else function.name
         needs = function_needs(app, function, cache)
         if not needs.analyzed:
-            warnings.append(f"{name}: code not analyzed ({needs.reason}); policy is empty")
+            # An empty policy pasted over a working role would break the function: say nothing.
+            warnings.append(f"{name}: skipped, its code could not be analyzed ({needs.reason})")
+            continue
         for item in needs.unresolved:
             warnings.append(f"{name}: unresolved call at {item.file}:{item.line}: {item.text} ({item.reason})")
         for call in needs.unmapped:
