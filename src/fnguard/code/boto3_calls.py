@@ -140,7 +140,7 @@ class Instance:
 
 
 @dataclass(frozen=True)
-class Mapping_:
+class DictValue:
     """A dict literal, kept so that ``client.put_item(**params)`` shows its keywords."""
 
     items: tuple[tuple[str, Any], ...]
@@ -219,7 +219,7 @@ AWS_LIBRARIES = frozenset({
 })
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Session:
     """A boto3 session object: its client/resource methods work like boto3's."""
 
@@ -377,7 +377,7 @@ class _Interpreter:
             key = self.eval(node.slice, scope, module)
             if base == Symbol("os.environ") and isinstance(key, Literal):
                 return Env(key.value)
-            if isinstance(base, Mapping_) and isinstance(key, Literal):
+            if isinstance(base, DictValue) and isinstance(key, Literal):
                 return dict(base.items).get(key.value, UNKNOWN)
             if isinstance(base, Unknown | _Path) and isinstance(key, Literal):
                 keys = (*(base.keys if isinstance(base, _Path) else ()), key.value)[-3:]
@@ -404,9 +404,9 @@ class _Interpreter:
                 evaluated = self.eval(value, scope, module)
                 if isinstance(key, ast.Constant) and isinstance(key.value, str):
                     items.append((key.value, evaluated))
-                elif key is None and isinstance(evaluated, Mapping_):
+                elif key is None and isinstance(evaluated, DictValue):
                     items.extend(evaluated.items)
-            return Mapping_(tuple(items))
+            return DictValue(tuple(items))
         if isinstance(node, ast.BoolOp):
             values = [self.eval(v, scope, module) for v in node.values]
             return next((v for v in values if not isinstance(v, Unknown)), UNKNOWN)
@@ -478,7 +478,7 @@ class _Interpreter:
             value = self.eval(keyword.value, scope, module)
             if keyword.arg is not None:
                 kwargs[keyword.arg] = value
-            elif isinstance(value, Mapping_):
+            elif isinstance(value, DictValue):
                 kwargs.update(dict(value.items))
             else:
                 kwargs["**"] = UNKNOWN
@@ -584,7 +584,7 @@ class _Interpreter:
             target = args[0] if args else kwargs.get("ClientMethod", UNKNOWN)
             params = kwargs.get("Params", args[1] if len(args) > 1 else UNKNOWN)
             if isinstance(target, Literal):
-                inner = dict(params.items) if isinstance(params, Mapping_) else {}
+                inner = dict(params.items) if isinstance(params, DictValue) else {}
                 self.record(client.service, target.value, inner, where, "presigned")
             else:
                 self.unresolve(where, node, "generate_presigned_url() for a method that is not a literal")
