@@ -303,10 +303,14 @@ class _Walk:
         plain_value = _PLAIN_VALUE.fullmatch
         hidden = _HIDDEN.search
         skipped = 0
+        room = engine.max_event_bytes - self.inspected
         for key, value in node.items():
             if type(key) is not str:
                 key = str(key)
             skipped += len(key)
+            if skipped > room:
+                self.exceeded = True
+                break
             if plain_key(key) is None or "__" in key or "rototype" in key:
                 self._add(engine.inspect_key(key, _join(path, key)))
             kind = type(value)
@@ -315,15 +319,21 @@ class _Walk:
                 if size < 128 and plain_value(value) is not None and (size < 8 or hidden(value.lower()) is None):
                     skipped += size
                     continue
+                self.inspected += skipped
+                skipped = 0
                 self.visit_string(value, path, key, depth + 1, keyed=True)
+                room = engine.max_event_bytes - self.inspected
                 if self.exceeded:
                     break
             elif value is None or kind in _SCALARS:
                 continue
             elif kind is dict or isinstance(value, (Mapping, list, tuple, bytes, bytearray)):
+                self.inspected += skipped
+                skipped = 0
                 self.visit(value, _join(path, key), depth + 1)
                 if self.exceeded:
                     break
+                room = engine.max_event_bytes - self.inspected
         self.inspected += skipped
         if self.inspected > engine.max_event_bytes:
             self.exceeded = True

@@ -110,7 +110,7 @@ RULES = ClassRules(
     None,
     (
         Rule("FGW-CMDI-101", "cmdi", "critical", 1, "shell separator or substitution followed by a command",
-             check=_command_after_separator, needs=_COMMAND_WORDS),
+             check=_command_after_separator, needs=(*_COMMAND_WORDS, "'", '"', "\\", "$", "`", "^")),
         Rule("FGW-CMDI-102", "cmdi", "critical", 1, "shellshock function definition in a value",
              pattern=rx(r"\(\s*\)\s*\{[^}]{0,40};\s*\}\s*;"), forms=("text",), needs=('()',)),
         Rule("FGW-CMDI-103", "cmdi", "critical", 1, "command substitution with a command ($(...) or `...`)",
