@@ -340,6 +340,9 @@ def test_per_function_role_inherits_provider_statements(kitchen):
     assert "inline:provider.iam.role.statements" in sources  # iamRoleStatementsInherit
     polling = next(s for s in worker.statements if s.source == "framework:sqs")
     assert "sqs:ReceiveMessage" in polling.actions and polling.resources == ("${WorkQueue.Arn}",)
+    sends = {s.actions: s.resources for s in worker.statements if s.source == "framework:send"}
+    assert sends == {("sns:Publish",): ("arn:aws:sns:eu-west-1:123456789012:dlq",),  # onError
+                     ("sqs:SendMessage",): ("arn:aws:sqs:eu-west-1:123456789012:failed",)}  # stream onFailure
 
 
 def test_function_role_from_resources_and_external_role(kitchen):
@@ -797,3 +800,23 @@ functions:
     assert basic[0].location.line == 7
     (warning,) = [w for w in app.warnings if "team-policy" in w]
     assert "not known to fnguard" in warning and "serverless.yml:7" in warning
+
+
+def test_destinations_are_granted_on_the_shared_role(tmp_path):
+    path = _write(tmp_path, """
+service: dest
+provider: {name: aws}
+functions:
+  a:
+    handler: a.h
+    destinations:
+      onSuccess: b
+      onFailure: {type: eventBus, arn: "arn:aws:events:us-east-1:123456789012:event-bus/bus"}
+  b: {handler: b.h}
+""")
+    (app,) = load_path(path)
+    for name in ("a", "b"):
+        sends = {s.actions: s.resources for s in app.function(name).statements if s.source == "framework:send"}
+        assert sends == {("lambda:InvokeFunction",): ("${BLambdaFunction.Arn}",),
+                         ("events:PutEvents",): ("arn:aws:events:us-east-1:123456789012:event-bus/bus",)}
+    assert app.function("a").on_failure == "arn:aws:events:us-east-1:123456789012:event-bus/bus"

@@ -43,6 +43,8 @@ _DYNAMODB_STREAM_ACTIONS = ("dynamodb:GetRecords", "dynamodb:GetShardIterator", 
 _KINESIS_ACTIONS = ("kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:DescribeStream",
                     "kinesis:DescribeStreamSummary", "kinesis:ListShards", "kinesis:ListStreams")
 _POLLING_ACTIONS = {"sqs": _SQS_ACTIONS, "dynamodb": _DYNAMODB_STREAM_ACTIONS, "kinesis": _KINESIS_ACTIONS}
+_GRANT_ACTIONS = {**_POLLING_ACTIONS, "send:sqs": ("sqs:SendMessage",), "send:sns": ("sns:Publish",),
+                  "send:lambda": ("lambda:InvokeFunction",), "send:events": ("events:PutEvents",)}
 
 try:  # written in parallel by the CloudFormation loader's author
     from fnguard.load.cloudformation import resources_from_template as _cfn_resources
@@ -89,6 +91,8 @@ class _Service:
     """A CloudFormation intrinsics resolver that knows framework-made ids, or None."""
     warnings: list[str] = field(default_factory=list)
     log_statements: list[Statement] = field(default_factory=list)
+    grant_items: dict[str, list[tuple[str, str, Location]]] = field(default_factory=dict)
+    """Per function: what the framework's role must reach for its events (see :func:`_grant_items`)."""
     declared_at: dict[str, Location] = field(default_factory=dict)
     """Where each managed policy ARN was attached (for its statements' location)."""
 
@@ -478,21 +482,59 @@ def _log_statements(svc: _Service) -> list[Statement]:
     return list(svc.log_statements)
 
 
-def _polling_statements(svc: _Service, triggers: list[Trigger]) -> list[Statement]:
-    """The framework's grant to read the queues and streams of ``triggers``: one statement per kind.
+def _grant_items(svc: _Service, settings: Mapping[str, Any], triggers: list[Trigger]
+                 ) -> list[tuple[str, str, Location]]:
+    """(kind, resource, where) of what the framework lets a function's role reach for its events.
 
-    On the shared role the framework writes one statement per kind listing every function's
-    sources; a per-function role gets its own function's.
+    Queues and streams it polls; dead-letter targets (``onError``) and destinations it sends to.
     """
-    resources: dict[str, dict[str, None]] = {}
-    locations: dict[str, Location] = {}
+    items: list[tuple[str, str, Location]] = []
     for trigger in triggers:
         arn = trigger.config.get("arn") if trigger.config else None
-        if trigger.type not in _POLLING_ACTIONS or arn is None or str(arn).startswith("construct:"):
-            continue
-        resources.setdefault(trigger.type, {})[_intrinsic_text(svc.intrinsics(arn))] = None
-        locations.setdefault(trigger.type, trigger.location)
-    return [Statement(actions=_POLLING_ACTIONS[kind], resources=tuple(found), source=f"framework:{kind}",
+        if trigger.type in _POLLING_ACTIONS and arn is not None and not str(arn).startswith("construct:"):
+            items.append((trigger.type, _intrinsic_text(svc.intrinsics(arn)), trigger.location))
+        target = (trigger.batch or {}).get("on_failure") if trigger.type in ("dynamodb", "kinesis") else None
+        kind = _destination_kind(target, None)
+        if kind is not None:
+            items.append((kind, _intrinsic_text(svc.intrinsics(target)), trigger.location))
+    location = Location(svc.file, line_of(settings))
+    targets: list[tuple[Any, Any]] = [(settings.get("onError"), None)]
+    destinations = mapping(settings.get("destinations"))
+    for key in ("onSuccess", "onFailure"):
+        value = destinations.get(key)
+        targets.append((value.get("arn"), value.get("type")) if isinstance(value, Mapping) else (value, None))
+    for target, declared in targets:
+        kind = _destination_kind(target, declared)
+        if kind == "send:lambda" and isinstance(target, str) and not target.startswith("arn:"):
+            target = "${" + function_logical_id(target) + ".Arn}"  # a function of this service, by name
+        if kind is not None:
+            items.append((kind, _intrinsic_text(svc.intrinsics(target)), location))
+    return items
+
+
+def _destination_kind(target: Any, declared: Any) -> str | None:
+    """``send:sqs``/``send:sns``/``send:lambda``/``send:events`` for a DLQ or destination target."""
+    if target is None:
+        return None
+    if isinstance(declared, str) and declared.lower() in ("sqs", "sns", "function", "eventbus"):
+        return {"function": "send:lambda", "eventbus": "send:events"}.get(declared.lower(), f"send:{declared.lower()}")
+    text = _intrinsic_text(target)
+    for marker, kind in ((":sqs:", "send:sqs"), (":sns:", "send:sns"), (":lambda:", "send:lambda"),
+                         (":events:", "send:events")):
+        if marker in text:
+            return kind
+    return "send:lambda" if isinstance(target, str) and not target.startswith("arn:") else None
+
+
+def _event_grants(items: list[tuple[str, str, Location]]) -> list[Statement]:
+    """One statement per kind listing every resource, as the framework writes them on a role."""
+    resources: dict[str, dict[str, None]] = {}
+    locations: dict[str, Location] = {}
+    for kind, resource, location in items:
+        resources.setdefault(kind, {})[resource] = None
+        locations.setdefault(kind, location)
+    return [Statement(actions=_GRANT_ACTIONS[kind], resources=tuple(found),
+                      source=f"framework:{kind.split(':', 1)[0] if kind.startswith('send:') else kind}",
                       location=locations[kind]) for kind, found in resources.items()]
 
 
@@ -568,8 +610,9 @@ def _function_role(svc: _Service, name: str, settings: Mapping[str, Any], contex
         own = _external_role(svc, settings["role"], line_of(settings, "role"), f"function {name}", context.file)
         return own.key, list(own.statements), list(own.managed)
     framework = _log_statements(svc)
+    svc.grant_items[name] = _grant_items(svc, settings, triggers)
     if settings.get("iamRoleStatements") is not None:
-        framework += _polling_statements(svc, triggers)
+        framework += _event_grants(svc.grant_items[name])
         statements = _statements(svc, settings["iamRoleStatements"], f"inline:functions.{name}.iamRoleStatements",
                                  line_of(settings, "iamRoleStatements"))
         managed: list[str] = []
@@ -594,7 +637,7 @@ def _share_roles(svc: _Service, functions: list[Function]) -> list[Function]:
             by_role.setdefault(function.role, []).append(function)
     names = {role: tuple(f.name for f in peers) for role, peers in by_role.items()}
     shared = by_role.get(DEFAULT_ROLE, [])
-    polling = tuple(_polling_statements(svc, [t for f in shared for t in f.triggers]))
+    polling = tuple(_event_grants([item for f in shared for item in svc.grant_items.get(f.name, [])]))
     vpc = any(VPC_POLICY in f.managed_policies for f in shared)
     result = []
     for function in functions:
