@@ -177,3 +177,40 @@ def test_numeric_conversion_and_route_annotation_sanitise(tmp_path: Path) -> Non
             os.system("seq " + size)
         """})
     assert [f.line for f in findings if f.rule_id == "FG401"] == [6]
+
+
+def test_powertools_resolver_and_data_classes_are_sources(tmp_path: Path) -> None:
+    findings = _scan(tmp_path, {"app.py": """
+        import requests
+        from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+        from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent, event_source
+        app = APIGatewayRestResolver()
+
+        @app.get("/files/<name>")
+        def get_file(name):
+            path = app.current_event.get_query_string_value(name="path", default_value="")
+            return open("/data/" + path).read()
+
+        @event_source(data_class=APIGatewayProxyEvent)
+        def lambda_handler(event: APIGatewayProxyEvent, context):
+            url = event.json_body["url"]
+            requests.get(url, timeout=3)
+            return app.resolve(event.raw_event, context)
+        """})
+    got = {(f.rule_id, f.line) for f in findings}
+    assert got == {("FG405", 9), ("FG406", 14)}
+
+
+def test_records_loop_unpacking_join_and_base64(tmp_path: Path) -> None:
+    findings = _scan(tmp_path, {"a.py": """
+        import base64, json, os
+        def handler(event, context):
+            for record in event["Records"]:
+                payload = json.loads(base64.b64decode(record["kinesis"]["data"]))
+                name, mode = payload["name"], "fast"
+                parts = " ".join(["convert", name])
+                os.system(parts)
+                os.system("echo %s" % mode)
+        """})
+    [hit] = [f for f in findings if f.rule_id == "FG401"]
+    assert hit.line == 7 and hit.details["source"].startswith("event['Records']")
