@@ -21,7 +21,9 @@ from fnguard.code.taint import Flow, analyze_module
 from fnguard.model import SEVERITIES, App, Finding, Function, Trigger
 
 for _kind in KINDS.values():
-    define(_kind.rule, _kind.severity, f"Event data reaches a sink: {_kind.title} ({_kind.cwe})", _kind.remediation)
+    _description = (f"{_kind.title}, whatever the source ({_kind.cwe})" if _kind.name == "yaml"
+                    else f"Event data reaches a sink: {_kind.title} ({_kind.cwe})")
+    define(_kind.rule, _kind.severity, _description, _kind.remediation)
 for _pattern in sec.RULES:
     define(_pattern.rule, _pattern.severity, _pattern.description, _pattern.remediation)
 
