@@ -109,6 +109,7 @@ def test_dvsa_api_routes_have_no_authorizer_and_are_public(dvsa: App) -> None:
         assert trigger.public is True
         assert trigger.auth == "none"
         assert trigger.source == "ApiGatewayApi"
+        assert trigger.config["cors"]["AllowOrigin"] == "*"  # SAM turns Cors into OPTIONS methods: kept here
     assert routes[("/admin", "POST")][1] == "AdminShellFunction"
     assert routes[("/order", "POST")][1] == "OrderManagerFunction"
 

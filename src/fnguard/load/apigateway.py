@@ -259,7 +259,7 @@ class RestApis:
                 security = operation.get("security", default_security)
                 auth, key_required, names = _route_auth(security, schemes if isinstance(schemes, Mapping) else {})
                 config = dict(base_config, integration=integration.get("type"),
-                              request_validation=_body_validation(body, operation))
+                              request_validation=_body_validation(body, operation), cors=self.m.cors_of(lid))
                 if names:
                     config["authorizer"] = names
                 self.m.add_trigger(function, Trigger(
@@ -298,7 +298,8 @@ class RestApis:
         validates = validator is not None and any(
             str(self.m.res[validator].properties.get(key)).lower() == "true"
             for key in ("ValidateRequestBody", "ValidateRequestParameters"))
-        config = dict(config, integration=integration.get("Type"), method_resource=lid, request_validation=validates)
+        config = dict(config, integration=integration.get("Type"), method_resource=lid, request_validation=validates,
+                      cors=self.m.cors_of(api_id))
         if authorizer:
             config["authorizer"] = authorizer
         self.m.add_trigger(function, Trigger(
@@ -355,7 +356,7 @@ class HttpApis:
             type=kind, source=api, public=auth in ("none", "api_key"), auth=auth, api_key_required=key_required,
             path=path, method=method.upper() if method else None,
             throttling=self.route_throttling.get((api, key)) or self.throttling.get(api),
-            config=dict(config, api=api, route_key=key), location=location))
+            config=dict(config, api=api, route_key=key, cors=self.m.cors_of(api)), location=location))
 
     def _body(self, lid: str, kind: str, body: Mapping[str, Any]) -> None:
         schemes = nested(body, "components", "securitySchemes") or body.get("securityDefinitions") or {}

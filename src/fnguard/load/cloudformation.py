@@ -951,6 +951,24 @@ class Mapper:
                 return replace(trigger, location=Location(self.file, line_of(events, name)))
         return trigger
 
+    def cors_of(self, api: str | None) -> Any:
+        """CORS of an API as written: v2 ``CorsConfiguration``, the body's ``x-amazon-apigateway-cors``,
+        or, for SAM (whose translation turns CORS into OPTIONS methods), the API's or Globals' ``Cors``."""
+        if api is None or api not in self.res:
+            return None
+        props = self.res[api].properties
+        found = props.get("CorsConfiguration") or props.get("Cors") or nested(props, "Body", "x-amazon-apigateway-cors")
+        if found is not None or self.expansion is None:
+            return found
+        original = self.original_properties(api)
+        found = original.get("Cors") or original.get("CorsConfiguration")
+        if found is None:
+            rest = self.res[api].type in ("AWS::ApiGateway::RestApi", "AWS::Serverless::Api")
+            section = nested(self.original, "Globals", "Api" if rest else "HttpApi")
+            if isinstance(section, Mapping) and (api in self._original_ids() or api.startswith("Serverless")):
+                found = self.resolver.resolve(section.get("Cors") or section.get("CorsConfiguration"))
+        return found
+
     def original_properties(self, lid: str) -> dict[str, Any]:
         """Resolved properties of a resource as written (before SAM translation)."""
         body = nested(self.original, "Resources", lid)
