@@ -269,3 +269,15 @@ Resources:
 def test_fg501_cloudformation_stage_throttling(tmp_path: Path, settings: str, expected: list[str]) -> None:
     files = {"template.yaml": CFN_REST.format(settings=settings)}
     assert [f.severity for f in run(tmp_path, files, wallet.unbounded_public_entry)] == expected
+
+
+@pytest.mark.parametrize("target,expected", [
+    ("context.function_name", [("high", 5)]),
+    ("os.environ['AWS_LAMBDA_FUNCTION_NAME']", [("high", 5)]),
+    ("'some-other-function'", []),
+])
+def test_fg504_function_invoking_itself(tmp_path: Path, target: str, expected: list[tuple[str, int]]) -> None:
+    files = sls("worker:\n  handler: app.handler\n  events:\n    - schedule: rate(1 hour)\n")
+    files["app.py"] = ("import os, boto3\nlam = boto3.client('lambda')\n\ndef handler(event, context):\n"
+                       f"    lam.invoke(FunctionName={target}, InvocationType='Event')\n")
+    assert [(f.severity, f.line) for f in run(tmp_path, files, wallet.recursive_loops)] == expected

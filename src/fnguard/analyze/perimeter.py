@@ -17,6 +17,7 @@ fnguard.yml ``ignore:`` with a reason, never by lowering the rule.
 from __future__ import annotations
 
 import fnmatch
+import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -658,8 +659,6 @@ def _private_api(app: App, method: Resource) -> bool:
 def _open_service_integrations(app: App, trigger_type: str, source: Resource,
                                ) -> Iterator[tuple[Resource, list[str]]]:
     """Unauthenticated REST methods whose AWS integration writes into ``source`` (directly or via its role)."""
-    import json
-
     integration_kind = next((i for i in SERVICE_INTEGRATIONS if i.trigger_type == trigger_type), None)
     if integration_kind is None:
         return

@@ -9,6 +9,7 @@ and functions that write into their own trigger.
 from __future__ import annotations
 
 import ast
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ from fnguard.analyze.perimeter import (
     trigger_resource,
 )
 from fnguard.analyze.registry import check, define, finding
+from fnguard.iam.policy import resource_text
 from fnguard.model import STREAM_TRIGGER_TYPES, App, Finding, Function, Resource, Trigger
 
 define("FG501", "high", "Public entry point with no reserved concurrency and no gateway throttling",
@@ -67,8 +69,6 @@ def _settings_throttle(props: Mapping[str, Any]) -> bool:
 
 def _throttled(app: App, trigger: Trigger) -> bool:
     """The route's gateway limits its rate: route or stage throttling, or a WAF rate-based rule on the API."""
-    import json
-
     if trigger.throttling:
         return True
     api = trigger_resource(app, trigger) if trigger.source else None
@@ -296,6 +296,7 @@ def _interpreted_writes(function: Function, environment: Mapping[str, Any], loca
         prefix = key_value.split("${", 1)[0] if key_value is not None else None
         suffix = key_value.rsplit("}", 1)[-1] if key_value is not None else None
         if same_line is not None:
+            target = target or same_line.target
             prefix = prefix or same_line.key_prefix
             suffix = suffix or same_line.key_suffix
         writes.append(WriteCall(call.service, call.method, call.line, target, prefix or None, suffix or None,
@@ -347,6 +348,8 @@ class _WriteFinder(ast.NodeVisitor):
             if isinstance(value, str):
                 return value
             return ref_target(value) or f"${{env:{env_name}}}"
+        if isinstance(node, ast.Attribute) and node.attr in ("function_name", "invoked_function_arn"):
+            return "${env:AWS_LAMBDA_FUNCTION_NAME}"  # the Lambda context names the running function
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             left = self._text(node.left, depth + 1)
             return left if left is not None else None
@@ -418,21 +421,12 @@ def _statement_writes(function: Function, actions: tuple[str, ...], resource: Re
         if statement.effect != "Allow" or not action_matches(statement.actions, actions):
             continue
         for raw in statement.resources:
-            text = _resource_text(raw)
+            text = resource_text(raw)
             if text.strip() == "*" or text in ("arn:aws:s3:::*", "arn:aws:s3:::*/*"):
                 wildcard = True
             elif points_at(raw, resource) or any(name and name in text for name in names):
                 specific = True
     return specific, wildcard
-
-
-def _resource_text(value: Any) -> str:
-    """A statement resource as text (``${Bucket.Arn}/*``), via the IAM module when it is there."""
-    try:
-        from fnguard.iam.policy import resource_text
-    except ImportError:  # the IAM module lands separately; plain strings are enough meanwhile
-        return value if isinstance(value, str) else "*"
-    return resource_text(value)
 
 
 def _s3_filter_prefixes(trigger: Trigger, resource: Resource | None) -> list[tuple[str, str]]:
