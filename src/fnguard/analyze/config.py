@@ -82,11 +82,12 @@ def env_secrets(app: App, context: ScanContext) -> Iterator[Finding]:
             severity = "low" if match.placeholder else "medium" if match.example or match.deploy_time else match.severity
             state = ("comes from the deployer's environment and is then stored" if match.deploy_time else
                      "holds a placeholder today; the real value would be stored" if match.placeholder
-                     else "is AWS's documentation example key, written where a real key would be stored" if match.example
-                     else "is stored")
+                     else "holds AWS's documentation example key (not a live credential) where a real key would be "
+                     "stored" if match.example else "is stored")
+            why = "" if match.example else f" ({match.detail})"
             yield finding(
                 "FG430",
-                f"Environment variable {name} of {function.name} {state} in plain text ({match.detail}): anyone "
+                f"Environment variable {name} of {function.name} {state} in plain text{why}: anyone "
                 "with lambda:GetFunctionConfiguration, and every log of the deployment, can read it.",
                 function=function.name, file=function.location.file, line=line or function.location.line,
                 severity=severity,
