@@ -188,7 +188,7 @@ def fingerprint(tokens: list[Token]) -> str:
     for tok in tokens:
         if prev is not None and tok.text == "by" and prev.text in ("order", "group", "partition"):
             out[-1] = "B"
-        elif prev is not None and tok.kind == "k" and tok.text in ("all", "distinct") and prev.kind == "U":
+        elif prev is not None and tok.text in ("all", "distinct", "distinctrow") and prev.kind == "U":
             pass
         elif tok.kind == "k" and tok.text == "having":
             out.append("B")
@@ -204,17 +204,19 @@ def fingerprint(tokens: list[Token]) -> str:
 _STMT = r"(?:S(?:[onvf(]|b[,k]|k[bo(])|E(?:$|c|;|o|k[bn]|b[snv(,;c.]|bk[b(]|b$|v|n|\())"
 # An operand followed by something that makes it an expression, a call, a sub-query or a variable.
 _EXPR = rf"(?:o*\(*o*(?:[nsvb]\)*o*(?:=|o+\(*(?:f\(|[nsvb]\)*=))|[nsv]\)*c|f\(|{_STMT}|v)|\(+[nsvb])"
-_ANYWHERE = re.compile(rf"U\(*S|;(?:{_STMT}|E[kXc;]|Eb$|kv)|[=o,&n]\(+S(?:[onvf(]|b[,o])|Bn(?:\)*c|\)*$|,n|=n)|B[nb]c")
+_ANYWHERE = re.compile(rf"U\(*S|;(?:{_STMT}|E[kXc;]|Eb$|kv|k{{1,2}}E)|[=o,&n]\(+S(?:[onvf(]|b[,ok])|Bn(?:\)*c|\)*$|,n|=n)|B[nb]c")
 _AFTER_BREAKOUT = re.compile(
     rf"^\)*(?:&{_EXPR}|;(?:c|$|k{{0,2}}(?:{_STMT}|E))|B[nbf]|{_STMT}|c|\(+S|[=o](?:\(*(?:f\(|v|[ES]|\())"
-    rf"|,\(*(?:f\(|[ES]|v)|f\([^)]{{0,20}}\)+[=o&c]|E[bkvn,=o(]{{0,12}}(?:;|c$))"
+    rf"|,\(*(?:f\(|[ES]|v)|f\([^)]{{0,20}}\)+[=o&c]|E[bkvn,=o(]{{0,12}}(?:;|c$)|;[^;]{{0,10}}(?:[ES]|c$))"
 )
+# A comment between a logic operator / keyword and what follows: ``or/**/1``, ``union#\nselect``.
+_COMMENT_AS_SPACE = re.compile(r"[&USEB]c+[nsvfbkUSE(&]|[nsv)]c+[&USEB]")
 _SYMBOL_COMPARE = re.compile(r"^\)*=+o*[nsv]")
 _NUMERIC_START = re.compile(
     rf"^(?:o?n(?:on)*|\)+|o?v)\)*(?:&{_EXPR}|;{_STMT}|B[nbf]|c$|U)|^&{_EXPR}|^&[nv]c?$|^o?E(?:v|k[bnf]|b[(.v]|;)|^o?n\)*{_STMT}|^[nvb]\)+k[bkn]|^[nvb]\)+(?:&{_EXPR}|c$|;)"
-    rf"|^o?n=n&|^\)+c$|^Bn(?:$|c|,|=)"
+    rf"|^o?n=n&|^\)+c$|^Bn(?:$|c|,|=)|^b(?:on)?&o*\(*o*[nv]\)*o*=|^\)+kbk"
 )
-_STATEMENT = re.compile(r"^\(*S[^k]{0,30}?[fnvo][^k]{0,30}k[bf(]|^\(*S\(|^\(*Sf\(|^S[bo,]{1,6}k[b]{1,3};")
+_STATEMENT = re.compile(r"^\(*S[^;k]{0,40}k[^;]{0,40}=[nsvf(]|^\(*S[^;]{0,30}B[nbf]|^\(*S[^k]{0,30}?[fnvo][^k]{0,30}k[bf(]|^\(*S\(|^\(*Sf\(|^S[bo,]{1,6}k[b]{1,3};")
 # Nothing but SQL: operands, operators, calls, parentheses (and a trailing comment).
 _ALL_SQL = re.compile(r"^[nsvfSo&=(),;kU.]{3,}c?$")
 
@@ -259,6 +261,8 @@ def detect(text: str) -> SqlMatch | None:
         if quote and (len(tokens) < 2 or len(tokens[0].text) >= len(text)):
             continue
         fp = _DOTTED.sub("b", fingerprint(tokens))
+        if "c" in fp[:-1] and _COMMENT_AS_SPACE.search(fp):
+            return SqlMatch(quote, fp, "comment used as whitespace between SQL tokens")
         if "c" in fp[:-1]:
             fp = fp[:-1].replace("c", "") + fp[-1]
         strong = _strong_token(tokens)
@@ -321,7 +325,8 @@ def _tautology(tokens: list[Token]) -> str | None:
     """``or 1=1``, ``and 'a'='a'``, ``or x=x``: a logic operator then a comparison of equal operands."""
     for i in range(len(tokens) - 3):
         logic, left, op, right = tokens[i: i + 4]
-        if logic.kind == "&" and op.kind == "=" and op.text in ("=", "<=>", "like", "is", ">=", "<=") \
+        if (logic.kind == "&" or logic.text in ("where", "having", "when")) and op.kind == "=" \
+                and op.text in ("=", "<=>", "like", "is", ">=", "<=") \
                 and left.kind in "nsbv" and left.kind == right.kind and left.text.strip("'\"") == right.text.strip("'\""):
             return f"tautology {left.text}{op.text}{right.text}"
     return None
