@@ -38,7 +38,6 @@ try:  # the same placeholder account the CloudFormation loader uses, so ARNs com
 except ImportError:  # pragma: no cover
     ACCOUNT_ID = "123456789012"
 INSTANCE_ID_PLACEHOLDER = "${sls:instanceId}"
-UNRESOLVED_SOURCES = ("ssm", "cf", "s3", "construct", "terraform", "vault", "aws", "sls")
 _MAX_FILE_DEPTH = 10
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _SOURCE = re.compile(r"^(?P<type>[A-Za-z][\w-]*)(?:\((?P<arg>[^)]*)\))?(?::(?P<address>.*))?$", re.S)
