@@ -11,33 +11,45 @@ import re
 EXCERPT_LIMIT = 120
 _ELLIPSIS = "…"
 
-# Locations whose whole value is a credential: the excerpt says only that it was there.
-_SECRET_FIELD = re.compile(
-    r"(?:^|[.\[])(?:password|passwd|pwd|secret|client_secret|authorization|proxy-authorization|"
-    r"x-api-key|api[_-]?key|access[_-]?token|refresh[_-]?token|id[_-]?token|token|session[_-]?token)(?:$|[.\[\]])",
-    re.IGNORECASE,
-)
+# (secret field names, replacements, card numbers, high-entropy tokens)
+_Patterns = tuple[re.Pattern, tuple[tuple[re.Pattern, str], ...], re.Pattern, re.Pattern]
+_compiled: _Patterns | None = None
 
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)", re.S), "[PRIVATE_KEY]"),
-    (re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), "[JWT]"),
-    (re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|A3T[A-Z0-9])[A-Z0-9]{16}\b"), "[AWS_KEY_ID]"),
-    (re.compile(r"(?i)(aws.{0,20}?(?:secret|key).{0,5}?[=:\"'\s]{1,4})[A-Za-z0-9/+]{40}\b"), r"\1[AWS_SECRET]"),
-    (re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,})"), "[GITHUB_TOKEN]"),
-    (re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), "[SLACK_TOKEN]"),
-    (re.compile(r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}"), "[API_KEY]"),
-    (re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), "[API_KEY]"),
-    (re.compile(r"(?i)\b(bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 [TOKEN]"),
-    (
-        re.compile(
-            r"(?i)\b((?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth|session(?:id)?|sid)"
-            r"[\"']?\s*[=:]\s*[\"']?)[^\s&;,\"'}]{3,}"
-        ),
-        r"\1[REDACTED]",
-    ),
-)
-_CARD = re.compile(r"(?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])")
-_HIGH_ENTROPY = re.compile(r"[A-Za-z0-9+/_-]{48,}={0,2}")
+
+def _patterns() -> _Patterns:
+    """Compiled on the first event, not at import: most invocations never emit one."""
+    global _compiled
+    if _compiled is None:
+        # Locations whose whole value is a credential: the excerpt says only that it was there.
+        secret_field = re.compile(
+            r"(?:^|[.\[])(?:password|passwd|pwd|secret|client_secret|authorization|proxy-authorization|"
+            r"x-api-key|api[_-]?key|access[_-]?token|refresh[_-]?token|id[_-]?token|token|session[_-]?token)"
+            r"(?:$|[.\[\]])",
+            re.IGNORECASE,
+        )
+        replacements = (
+            (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)", re.S),
+             "[PRIVATE_KEY]"),
+            (re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), "[JWT]"),
+            (re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|A3T[A-Z0-9])[A-Z0-9]{16}\b"), "[AWS_KEY_ID]"),
+            (re.compile(r"(?i)(aws.{0,20}?(?:secret|key).{0,5}?[=:\"'\s]{1,4})[A-Za-z0-9/+]{40}\b"), r"\1[AWS_SECRET]"),
+            (re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,})"), "[GITHUB_TOKEN]"),
+            (re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), "[SLACK_TOKEN]"),
+            (re.compile(r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}"), "[API_KEY]"),
+            (re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), "[API_KEY]"),
+            (re.compile(r"(?i)\b(bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 [TOKEN]"),
+            (
+                re.compile(
+                    r"(?i)\b((?:password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|auth|session(?:id)?|sid)"
+                    r"[\"']?\s*[=:]\s*[\"']?)[^\s&;,\"'}]{3,}"
+                ),
+                r"\1[REDACTED]",
+            ),
+        )
+        card = re.compile(r"(?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])")
+        high_entropy = re.compile(r"[A-Za-z0-9+/_-]{48,}={0,2}")
+        _compiled = (secret_field, replacements, card, high_entropy)
+    return _compiled
 
 
 def _luhn(digits: str) -> bool:
@@ -63,12 +75,13 @@ def _entropy(match: re.Match[str]) -> str:
 
 def redact(text: str, location: str = "") -> str:
     """``text`` with secrets replaced by ``[KIND]`` markers."""
-    if location and _SECRET_FIELD.search(location):
+    secret_field, replacements, card, high_entropy = _patterns()
+    if location and secret_field.search(location):
         return "[REDACTED]"
-    for pattern, replacement in _PATTERNS:
+    for pattern, replacement in replacements:
         text = pattern.sub(replacement, text)
-    text = _CARD.sub(_card, text)
-    return _HIGH_ENTROPY.sub(_entropy, text)
+    text = card.sub(_card, text)
+    return high_entropy.sub(_entropy, text)
 
 
 def truncate(text: str, limit: int = EXCERPT_LIMIT) -> str:
