@@ -726,3 +726,31 @@ Resources:
                        "Workerpayments": {"KIND": "pay-ments", "QUEUE": "pay-ments-queue"}}
     assert all(f.location.line == 6 for f in app.functions)
     assert any("Fn::ForEach::Broken" in w for w in app.warnings)
+
+
+def test_rule_on_a_bus_anyone_may_put_events_on_is_public(tmp_path: Path) -> None:
+    app = _load(tmp_path, """
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: python3.12, Handler: a.b, Role: r, Code: {ZipFile: x}}
+  Bus:
+    Type: AWS::Events::EventBus
+    Properties: {Name: partners}
+  Open:
+    Type: AWS::Events::EventBusPolicy
+    Properties: {EventBusName: !Ref Bus, StatementId: all, Action: events:PutEvents, Principal: "*"}
+  OnPartner:
+    Type: AWS::Events::Rule
+    Properties:
+      EventBusName: !Ref Bus
+      EventPattern: {source: [partner]}
+      Targets: [{Id: f, Arn: !GetAtt Fn.Arn}]
+  OnDefault:
+    Type: AWS::Events::Rule
+    Properties:
+      EventPattern: {source: [aws.s3]}
+      Targets: [{Id: f, Arn: !GetAtt Fn.Arn}]
+""")
+    buses = sorted((t.source, t.public) for t in _fn(app, "Fn").triggers)
+    assert buses == [("Bus", True), ("default", False)]

@@ -473,7 +473,7 @@ def test_every_sam_event_type_becomes_a_trigger(tmp_path: Path) -> None:
     assert dict(by_type["kinesis"].batch or {})["parallelization_factor"] == 2
     assert by_type["sns"].source == "Topic" and by_type["sns"].public  # the topic policy lets anyone publish
     assert by_type["sns"].config["FilterPolicy"] == {"kind": ["a"]}
-    assert by_type["cognito"].config == {"trigger": "PreSignUp"}
+    assert by_type["cognito"].config == {"trigger": "PreSignUp", "self_sign_up": True}
     assert by_type["alexa"].public  # no skill id: any skill may invoke it
     assert by_type["eventBridge"].config["pattern"] == {"source": ["aws.s3"]}
     assert function.on_failure == "${FnEventInvokeConfigOnFailureQueue.Arn}"

@@ -168,7 +168,8 @@ _SOURCE_KINDS = (
     ("AWS::AmazonMQ::Broker", ":mq:", "mq"),
 )
 _SERVICE_TRIGGER_PRINCIPALS = {"alexa-appkit.amazon.com": "alexa", "alexa-connectedhome.amazon.com": "alexa"}
-_PUBLIC_WRITE = ("*", "s3:*", "s3:PutObject", "sns:*", "sns:Publish", "sqs:*", "sqs:SendMessage")
+_PUBLIC_WRITE = ("*", "s3:*", "s3:PutObject", "sns:*", "sns:Publish", "sqs:*", "sqs:SendMessage", "events:*",
+                 "events:PutEvents")
 
 
 class Mapper:
@@ -368,6 +369,14 @@ class Mapper:
                 lid = self.ref(item) or self._by_name(item)
                 if lid:
                     public.add(lid)
+        for resource in self.res.values():
+            if resource.type != "AWS::Events::EventBusPolicy":
+                continue
+            props = resource.properties
+            statement = props.get("Statement") or {"Effect": "Allow", "Principal": props.get("Principal"),
+                                                   "Action": props.get("Action")}
+            if props.get("Condition") is None and _allows_anyone({"Statement": [statement]}):
+                public.add(self.ref(props.get("EventBusName")) or to_text(props.get("EventBusName") or "default"))
         return public
 
     def _by_name(self, value: Any) -> str | None:
@@ -784,7 +793,9 @@ class Mapper:
                 config["pattern"] = props.get("EventPattern")
                 bus = props.get("EventBusName", "default")
                 config["event_bus"] = to_text(bus)
-                trigger = Trigger(type="eventBridge", source=self._source(bus), config=config, location=self.loc(lid))
+                source = self._source(bus)
+                trigger = Trigger(type="eventBridge", source=source, public=source in self.public_sources,
+                                  config=config, location=self.loc(lid))
             self.add_trigger(function, trigger)
 
     def _schedule(self, lid: str, props: Mapping[str, Any]) -> None:
@@ -801,13 +812,17 @@ class Mapper:
         hooks = props.get("LambdaConfig")
         if not isinstance(hooks, Mapping):
             return
+        # Anyone who knows an app client id can sign up unless only admins create users, and the
+        # sign-up and sign-in hooks then run on their input: the perimeter rules need to know.
+        admin_only = str(nested(props, "AdminCreateUserConfig", "AllowAdminCreateUserOnly")).lower() == "true"
         for hook, value in hooks.items():
             candidates = [value] if not isinstance(value, Mapping) else [value.get("LambdaArn"), value]
             for candidate in candidates:
                 function = self.fn(candidate)
                 if function:
-                    self.add_trigger(function, Trigger(type="cognito", source=lid, config={"trigger": hook},
-                                                location=self.loc(lid)))
+                    self.add_trigger(function, Trigger(
+                        type="cognito", source=lid, config={"trigger": hook, "self_sign_up": not admin_only},
+                        location=self.loc(lid)))
                     break
 
     def _topic_rule(self, lid: str, props: Mapping[str, Any]) -> None:
