@@ -281,3 +281,12 @@ def test_fg504_function_invoking_itself(tmp_path: Path, target: str, expected: l
     files["app.py"] = ("import os, boto3\nlam = boto3.client('lambda')\n\ndef handler(event, context):\n"
                        f"    lam.invoke(FunctionName={target}, InvocationType='Event')\n")
     assert [(f.severity, f.line) for f in run(tmp_path, files, wallet.recursive_loops)] == expected
+
+
+def test_fg504_queue_outside_the_template(tmp_path: Path) -> None:
+    files = sls("worker:\n  handler: app.handler\n  environment:\n"
+                "    QUEUE_URL: https://sqs.us-east-1.amazonaws.com/123456789012/jobs\n"
+                "  events:\n    - sqs: arn:aws:sqs:us-east-1:123456789012:jobs\n")
+    files["app.py"] = ("import os, boto3\nsqs = boto3.client('sqs')\n\ndef handler(event, context):\n"
+                       "    sqs.send_message(QueueUrl=os.environ['QUEUE_URL'], MessageBody='again')\n")
+    assert [f.line for f in run(tmp_path, files, wallet.recursive_loops)] == [5]

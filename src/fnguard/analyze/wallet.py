@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -442,6 +443,14 @@ def _s3_filter_prefixes(trigger: Trigger, resource: Resource | None) -> list[tup
     return [(prefix, suffix)] if prefix or suffix else []
 
 
+def _external(trigger: Trigger) -> Resource | None:
+    """A trigger source outside the template (an ARN or a name) as a stand-in resource named by its tail."""
+    if not isinstance(trigger.source, str) or not trigger.source:
+        return None
+    name = re.split(r"[:/]", trigger.source.rstrip("/"))[-1]
+    return Resource(logical_id=name, type="external", properties={"Name": name}) if name else None
+
+
 def _self_invocation(function: Function, calls: list[WriteCall]) -> WriteCall | None:
     own = {function.name, str((function.properties or {}).get("FunctionName", ""))}
     for call in calls:
@@ -465,7 +474,7 @@ def recursive_loops(app: App, context: ScanContext) -> Iterator[Finding]:
                                     None, call.file)
         for trigger in function.triggers:
             kind = next((k for k in LOOP_KINDS if k.trigger_type == trigger.type), None)
-            resource = trigger_resource(app, trigger) if kind else None
+            resource = (trigger_resource(app, trigger) or _external(trigger)) if kind else None
             if kind is None or resource is None:
                 continue
             filters = _s3_filter_prefixes(trigger, resource) if kind.trigger_type == "s3" else []
