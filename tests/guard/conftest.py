@@ -39,3 +39,12 @@ def event_lines(monkeypatch: pytest.MonkeyPatch) -> Iterator[EventLines]:
 
     monkeypatch.setattr(sink, "_stdout_write", write)
     yield lines
+
+
+@pytest.fixture
+def lambda_runtime_api() -> Iterator[Any]:
+    """A running Lambda Runtime API emulator (see lambda_emulator.py) for LambdaProcess."""
+    from lambda_emulator import RuntimeApi
+
+    with RuntimeApi() as api:
+        yield api

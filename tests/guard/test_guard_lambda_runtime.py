@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +40,8 @@ def code_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def api() -> Iterator[RuntimeApi]:
-    with RuntimeApi() as runtime_api:
-        yield runtime_api
+def api(lambda_runtime_api: RuntimeApi) -> RuntimeApi:
+    return lambda_runtime_api
 
 
 def http_event(query: str) -> dict[str, Any]:
@@ -110,3 +108,21 @@ def test_missing_zero_code_handler_is_an_invocation_error(api: RuntimeApi, code_
     with LambdaProcess(api, code_dir, "fnguard.handler") as fn:
         result = fn.invoke({"any": "thing"})
     assert result.kind == "error" and result.payload["errorType"] == "HandlerNotFound"
+
+
+def test_broken_guard_config_fails_open_under_the_runtime(api: RuntimeApi, code_dir: Path) -> None:
+    (code_dir / "fnguard.yml").write_text("mode: block\nwaf: &anchor {}\n")
+    with LambdaProcess(api, code_dir, "app.handler") as fn:
+        result = fn.invoke(http_event(SQLI))
+        lines = fn.wait_for_events(1)
+    assert result.kind == "response" and result.payload["statusCode"] == 200  # the function still serves
+    assert api.init_errors == []
+    (error,) = [e for e in lines if e["type"] == "guard_error"]
+    assert error["action"] == "failed_open" and "fnguard.yml:2" in error["error"]
+
+
+def test_an_app_that_cannot_import_reports_an_init_error(api: RuntimeApi, code_dir: Path) -> None:
+    (code_dir / "broken.py").write_text("raise RuntimeError('app cannot start')\n")
+    with LambdaProcess(api, code_dir, "broken.handler") as fn:
+        assert fn.process.wait(timeout=30) != 0
+    assert api.init_errors and "app cannot start" in api.init_errors[0]["errorMessage"]
