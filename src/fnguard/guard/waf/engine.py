@@ -105,8 +105,16 @@ class _Triggers:
         """The classes woken by the triggers found in ``text``."""
         wanted: set[str] = set()
         table = self.symbol_classes
-        for hit in set(self.symbols.findall(text)):
+        symbols = self.symbols
+        for found in symbols.finditer(text):
+            hit = found.group()
             wanted |= table[hit]
+            end = found.end()
+            for start in range(found.start() + 1, end):
+                # a literal starting inside this one and running past it ("/." hides "..")
+                inner = symbols.match(text, start)
+                if inner is not None and inner.end() > end:
+                    wanted |= table[inner.group()]
         words = self.word_classes
         for word in set(_WORD.findall(text)):
             found = words.get(word)

@@ -20,6 +20,8 @@ _PCT_RUN = re.compile(r"(?:%[0-9a-fA-F]{2})+")
 _PCT_U = re.compile(r"%u([0-9a-fA-F]{4})")
 _OVERLONG2 = re.compile(rb"[\xc0\xc1][\x80-\xbf]")
 _OVERLONG3 = re.compile(rb"\xe0[\x80-\x9f][\x80-\xbf]")
+_OVERLONG_LONG = re.compile(rb"(?:\xf0\x80\x80|\xf8\x80\x80\x80|\xfc\x80\x80\x80\x80)[\x80-\xbf]")
+_STRAY_LEAD = re.compile(rb"[\xc0\xc1](?![\x80-\xbf])")
 _JS_ESCAPE = re.compile(r"\\(?:u\{([0-9a-fA-F]{1,6})\}|u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2}))")
 _SQL_COMMENT = re.compile(r"/\*.{0,2000}?\*/", re.S)
 _SPACES = re.compile(r"\s+")
@@ -39,10 +41,18 @@ def _overlong3(match: re.Match[bytes]) -> bytes:
     return bytes([code]) if code < 0x80 else match.group()
 
 
+def _overlong_long(match: re.Match[bytes]) -> bytes:
+    return bytes([match.group()[-1] & 0x3F | 0x20]) if match.group()[-1] & 0x3F < 0x20 else bytes([match.group()[-1] & 0x3F])
+
+
 def _pct_run(match: re.Match[str]) -> str:
     raw = bytes.fromhex(match.group().replace("%", ""))
-    if b"\xc0" in raw or b"\xc1" in raw or b"\xe0" in raw:
+    if any(b >= 0xC0 for b in raw):
         raw = _OVERLONG3.sub(_overlong3, _OVERLONG2.sub(_overlong2, raw))
+        # 4- to 6-byte overlong forms (%f0%80%80%af, %fc%80%80%80%80%ae) and stray lead bytes
+        # IIS-era decoders skipped: keep the ASCII character they smuggle
+        raw = _OVERLONG_LONG.sub(_overlong_long, raw)
+        raw = _STRAY_LEAD.sub(b"", raw)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -59,6 +59,19 @@ def _tag_check(pattern: re.Pattern[str]) -> Check:
     return check
 
 
+_HANDLER_WORDS = tuple(
+    "on" + name for name in (
+        "load error click dblclick mouseover mouseout mousedown mouseup mousemove mouseenter mouseleave focus "
+        "focusin focusout blur change submit keydown keyup keypress contextmenu input toggle animationstart "
+        "animationend animationiteration transitionend transitionrun transitionstart pageshow hashchange message "
+        "resize scroll wheel drag dragstart dragend dragenter dragleave dragover drop copy cut paste beforeunload "
+        "unload begin end repeat start finish bounce readystatechange search select show invalid pointerdown "
+        "pointerup pointerover pointerenter pointermove touchstart touchend touchmove auxclick afterprint "
+        "beforeprint loadstart loadend canplay play playing pause volumechange seeked seeking popstate storage "
+        "online offline"
+    ).split()
+)
+
 RULES = ClassRules(
     "xss",
     None,
@@ -80,7 +93,7 @@ RULES = ClassRules(
              pattern=rx(r"expression\s*\(|-moz-binding\s*:|behavior\s*:\s*url|@import\s*[\"'(]|url\s*\(\s*[\"']?\s*(?:javascript|vbscript|data:)"),
              forms=("text",), needs=('expression', '-moz-binding', 'behavior', '@import', 'url')),
         Rule("FGW-XSS-107", "xss", "high", 1, "JavaScript sink call (alert/prompt/confirm, document.cookie) in markup or script context",
-             pattern=rx(r"(?:^|[\s;(\"'`>=}+-])(?:alert|prompt|confirm)\s*(?:\(|`|&#40|\.call|\.apply)|(?<![/\w-])document\s*\.\s*(?:cookie|domain|write(?:ln)?\s*\(|location)|string\s*\.\s*fromcharcode\s*\(|window\s*\[\s*[\"'`]|top\s*\[\s*[\"'`]|\bself\s*\[\s*[\"'`]"),
+             pattern=rx(r"(?:^|[\s;(\"'`>=}{\[,:+-])(?:alert|prompt|confirm)\s*(?:\(|`|&#40|\.call|\.apply)|(?<![/\w-])document\s*\.\s*(?:cookie|domain|write(?:ln)?\s*\(|location)|string\s*\.\s*fromcharcode\s*\(|window\s*\[\s*[\"'`]|top\s*\[\s*[\"'`]|\bself\s*\[\s*[\"'`]"),
              forms=("text",), needs=('alert', 'prompt', 'confirm', 'document', 'fromcharcode', 'window', 'top', 'self')),
         Rule("FGW-XSS-109", "xss", "high", 1, "active HTML tag (style, svg, math, meta, form, body...) outside an XML document",
              check=_tag_check(_ACTIVE_TAG)),
@@ -92,9 +105,12 @@ RULES = ClassRules(
         Rule("FGW-XSS-111", "xss", "high", 1, "script function referenced as a value (a=alert, find(alert), ${eval}, .call`...`)",
              pattern=rx(r"(?:[(,=\[{]\s*|\$\{\s*)(?:alert|prompt|confirm|eval|print)\b(?!\s*[(\w])|\.call\s*`|\.apply\.call\b|\bnavigation\.navigate\b|\blocation(?:\.href)?\s*=\s*[\"'`](?:https?:|javascript:|//)|<\?(?:import|xml-stylesheet)\b|\bbinding\s*:\s*url"),
              forms=("text",), needs=("alert", "prompt", "confirm", "eval", "print", ".call", "navigation", "location", "<?", "binding")),
+        Rule("FGW-XSS-113", "xss", "high", 1, "script sinks and DOM/browser objects (setTimeout(code), ActiveXObject, /al/.source)",
+             pattern=rx(r"\b(?:settimeout|setinterval)\s*\(\s*(?:[a-z_$][\w.$]*\s*[,)]|location|name\b)|\bnew\s+activexobject\b|\bnavigator\s*\.\s*[a-z]{3,20}\s*\(|\bwindow\s*\.\s*(?:open\s*\(|location\s*=)|/\w{1,10}/\s*\.\s*source\b|\balert\s*\\*`|(?:^|[\s\"'/;])on(?:load|error|click|dblclick|mouse(?:over|out|down|up|move|enter|leave)|focus(?:in|out)?|blur|change|submit|key(?:down|up|press)|contextmenu|input|toggle|animation(?:start|end|iteration)|transition(?:end|run|start)|pageshow|hashchange|message|resize|scroll|wheel|drag(?:start|end|enter|leave|over)?|drop|copy|cut|paste|beforeunload|unload|begin|end|repeat|start|finish|bounce|readystatechange|search|select|show|invalid|pointer[a-z]{2,8}|touch[a-z]{3,6}|auxclick|afterprint|beforeprint|loadstart|loadend|canplay|play|playing|pause|volumechange|seeked|seeking|popstate|storage|online|offline)\s*=(?!=)"),
+             forms=("text",), needs=("settimeout", "setinterval", "activexobject", "navigator", "window", ".source", "alert", *_HANDLER_WORDS)),
         Rule("FGW-XSS-108", "xss", "high", 1, "unclosed or malformed tag opening with an event handler",
              pattern=rx(rf"<[a-z0-9]{{1,20}}[\s/\x00-\x1f][^<]{{0,200}}?{_EVENT}[\s\x00-\x1f]*=|<[a-z0-9:]{{1,20}}[^<>]{{0,200}}?/{_EVENT}="),
              forms=("text",), needs=('<',)),
     ),
-    needs=('<', '&#', '\\u003c', '\\x3c', 'adw-', 'eval', 'print', '.call', 'navigation', 'location', 'binding', 'url(', 'script', 'javascript', 'vbscript', 'livescript', 'expression(', 'expression (', '-moz-binding', '@import', 'alert', 'prompt', 'confirm', 'document.', 'fromcharcode', 'srcdoc', 'behavior', 'window[', 'top[', 'self[', '" on', "' on", '"on', "'on", '`on', '/on', ' on'),
+    needs=('<', '&#', 'vascript', 'settimeout', 'setinterval', 'activexobject', 'navigator', '.source', *_HANDLER_WORDS, '\\u003c', '\\x3c', 'adw-', 'eval', 'print', '.call', 'navigation', 'location', 'binding', 'url(', 'script', 'javascript', 'vbscript', 'livescript', 'expression(', 'expression (', '-moz-binding', '@import', 'alert', 'prompt', 'confirm', 'document.', 'fromcharcode', 'srcdoc', 'behavior', 'window[', 'top[', 'self[', '" on', "' on", '"on', "'on", '`on', '/on', ' on'),
 )
