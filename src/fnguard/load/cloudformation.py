@@ -7,7 +7,7 @@ one mapping serves both formats; findings still point at lines of the template a
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -49,23 +49,27 @@ def resources_from_template(
     raw = template.get("Resources")
     if not isinstance(raw, Mapping):
         return {}, [f"{path}: Resources is not a mapping"] if raw is not None else []
+    found = _resolve_resources(raw, resolver, str(path), lambda lid: line_of(raw, lid))
+    return found, resolver.warnings
+
+
+def _resolve_resources(
+    raw: Mapping[str, Any], resolver: Resolver, file: str, line: Callable[[str], int | None]
+) -> dict[str, Resource]:
+    """Resolved resources; those whose Condition is false are left out, untyped ones warned of."""
     found: dict[str, Resource] = {}
-    for logical_id, body in raw.items():
-        line = line_of(raw, logical_id)
+    for key, body in raw.items():
+        lid = str(key)
         if not isinstance(body, Mapping) or not isinstance(body.get("Type"), str):
-            resolver.warn(f"resource {logical_id} has no Type: skipped", line)
+            resolver.warn(f"resource {lid} has no Type: skipped", line(lid))
             continue
         condition = _condition_name(body.get("Condition"), resolver)
-        if condition is not None and resolver.condition(condition, line) is False:
+        if condition is not None and resolver.condition(condition, line(lid)) is False:
             continue
-        properties = resolver.resolve(body.get("Properties") or {}, line)
-        found[str(logical_id)] = Resource(
-            logical_id=str(logical_id),
-            type=body["Type"],
-            properties=properties if isinstance(properties, dict) else {},
-            location=Location(str(path), line),
-        )
-    return found, resolver.warnings
+        properties = resolver.resolve(body.get("Properties") or {}, line(lid))
+        found[lid] = Resource(lid, body["Type"], properties if isinstance(properties, dict) else {},
+                              Location(file, line(lid)))
+    return found
 
 
 # -- entry point ----------------------------------------------------------------------------
@@ -198,19 +202,7 @@ class Mapper:
         self.resolver = Resolver(template, path, parameters=parameters, region=region, resource_ids=known)
         self._origins: dict[str, tuple[str | None, int | None]] = {}
         self._warnings: list[str] = []
-        self.res: dict[str, Resource] = {}
-        self.conditions: dict[str, Any] = {}
-        raw = template["Resources"]
-        for lid, body in raw.items():
-            if not isinstance(body, Mapping) or not isinstance(body.get("Type"), str):
-                self._warn(f"resource {lid} has no Type: skipped", self.line(str(lid)))
-                continue
-            condition = _condition_name(body.get("Condition"), self.resolver)
-            if condition is not None and self.resolver.condition(condition, self.line(lid)) is False:
-                continue
-            props = self.resolver.resolve(body.get("Properties") or {}, self.line(lid))
-            self.res[str(lid)] = Resource(str(lid), body["Type"], props if isinstance(props, dict) else {},
-                                          Location(self.file, self.line(str(lid))))
+        self.res = _resolve_resources(template["Resources"], self.resolver, self.file, self.line)
         self.function_ids = [lid for lid, r in self.res.items() if r.type in _FUNCTION_TYPES]
         self._policies = [lid for lid, r in self.res.items()
                           if r.type in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")]
