@@ -161,3 +161,11 @@ def test_fg602_sdk_client_built_from_the_event_is_not_user_data(tmp_path: Path) 
         apigw = boto3.client("apigatewaymanagementapi", endpoint_url=f"https://{domain}")
     """
     assert run(tmp_path, "sam", code, reuse.module_state_caches) == []
+
+
+def test_fg601_in_a_helper_module_the_handler_imports(tmp_path: Path) -> None:
+    (tmp_path / "storage.py").write_text("def save(data):\n    with open('/tmp/' + data['id'], 'w') as f:\n"
+                                        "        f.write(data['body'])\n")
+    code = "import storage\n\ndef handler(event, context):\n    storage.save(event)\n"
+    found = run(tmp_path, "serverless", code, reuse.tmp_left_behind)
+    assert [(Path(f.file).name, f.line) for f in found] == [("storage.py", 2)]

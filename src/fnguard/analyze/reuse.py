@@ -59,28 +59,40 @@ class ParsedHandler:
     tree: ast.Module
 
 
-def _parse(function: Function, context: ScanContext) -> ParsedHandler | None:
+def _modules(function: Function, context: ScanContext) -> list[ParsedHandler]:
+    """The handler file and the project modules it imports directly (helpers often do the /tmp work).
+
+    Parsing goes through the shared code index (:mod:`fnguard.code.modules`), so each file is parsed
+    once per scan whatever the number of analyses reading it; vendored libraries are left out.
+    """
     path = function.handler_file
     if not path or not path.endswith(".py"):
-        return None
-    key = f"reuse:ast:{path}"
-    if key not in context.cache:
-        try:
-            context.cache[key] = ParsedHandler(path, ast.parse(Path(path).read_text(encoding="utf-8", errors="replace")))
-        except (OSError, SyntaxError, ValueError) as exc:
-            context.warn(f"{path}: cannot parse handler ({exc.__class__.__name__}); reuse rules skipped")
-            context.cache[key] = None
-    return context.cache[key]
+        return []
+    from fnguard.code.modules import code_index, is_vendored
+
+    index = code_index(function.code_dir or str(Path(path).parent), context.cache)
+    handler = index.module_at(path)
+    if handler is None:
+        context.warn(f"{path}: cannot parse handler; reuse rules skipped")
+        return []
+    found = [ParsedHandler(handler.path, handler.tree)]
+    for qualified in sorted(set(handler.imports.values())):
+        module = index.module_named(qualified, handler) or (
+            index.module_named(qualified.rsplit(".", 1)[0], handler) if "." in qualified else None)
+        if module is not None and module.path != handler.path and not is_vendored(module.path) \
+                and all(m.path != module.path for m in found):
+            found.append(ParsedHandler(module.path, module.tree))
+    return found
 
 
 def _unique_handlers(app: App, context: ScanContext) -> Iterator[tuple[Function, ParsedHandler]]:
-    """Each handler file once (several functions may share one), with the first function naming it."""
+    """Each file once (several functions may share one), with the first function that reaches it."""
     seen: set[str] = set()
     for function in app.functions:
-        parsed = _parse(function, context)
-        if parsed is not None and parsed.path not in seen:
-            seen.add(parsed.path)
-            yield function, parsed
+        for parsed in _modules(function, context):
+            if parsed.path not in seen:
+                seen.add(parsed.path)
+                yield function, parsed
 
 
 # --------------------------------------------------------------------------------------------
