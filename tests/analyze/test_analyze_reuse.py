@@ -169,3 +169,11 @@ def test_fg601_in_a_helper_module_the_handler_imports(tmp_path: Path) -> None:
     code = "import storage\n\ndef handler(event, context):\n    storage.save(event)\n"
     found = run(tmp_path, "serverless", code, reuse.tmp_left_behind)
     assert [(Path(f.file).name, f.line) for f in found] == [("storage.py", 2)]
+
+
+@pytest.mark.parametrize("cleanup,expected", [("", [6]), ("    target.unlink()\n", [])])
+def test_fg601_pathlib_open(tmp_path: Path, cleanup: str, expected: list[int]) -> None:
+    code = ("from pathlib import Path\n\ndef handler(event, context):\n"
+            "    target = Path('/tmp', event['name'])\n    data = b'x'\n"
+            "    with target.open('wb') as out:\n        out.write(data)\n" + cleanup)
+    assert [f.line for f in run(tmp_path, "sam", code, reuse.tmp_left_behind)] == expected

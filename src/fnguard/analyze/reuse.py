@@ -227,6 +227,12 @@ def tmp_writes(tree: ast.Module) -> list[TmpWrite]:
         if name in SHELL_RUNNERS and node.args and _shell_writes_tmp(node.args[0], paths):
             found.append(TmpWrite(node.lineno, f"a shell command ({name}) redirecting into /tmp", False))
             continue
+        if name == "open" and isinstance(node.func, ast.Attribute) and paths.is_tmp(node.func.value):
+            mode = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "mode"), None)
+            if isinstance(mode, ast.Constant) and isinstance(mode.value, str) and any(c in mode.value for c in "wax+"):
+                found.append(TmpWrite(node.lineno, f"{ast.unparse(node.func.value)[:60]}.open()",
+                                      paths.is_fixed(node.func.value)))
+            continue
         spec = FILE_WRITERS.get(name)
         if spec is None:
             continue
