@@ -228,3 +228,29 @@ def test_powertools_parameters_and_aws_wrapping_libraries(tmp_path: Path) -> Non
     assert set(calls) == {("ssm", "get_parameter"), ("secretsmanager", "get_secret_value")}
     assert calls[("ssm", "get_parameter")].param("Name") == Env("KEY_PARAM")
     assert [u.reason for u in result.unresolved] == ["AWS calls made through the pynamodb library are not mapped"]
+
+
+def test_dispatch_tables_callbacks_and_inherited_methods(tmp_path: Path) -> None:
+    handler = write(tmp_path, {"app.py": """
+        import boto3
+        from concurrent.futures import ThreadPoolExecutor
+        class Base:
+            def __init__(self):
+                self.ddb = boto3.client("dynamodb")
+            def scan_all(self):
+                return self.ddb.scan(TableName="t")
+        class Orders(Base):
+            pass
+        def on_get(event):
+            return Orders().scan_all()
+        def on_delete(event):
+            boto3.client("s3").delete_object(Bucket="b", Key="k")
+        ROUTES = {"GET": on_get, "DELETE": on_delete}
+        def notify(item):
+            boto3.client("sns").publish(TopicArn="t", Message=item)
+        def handler(event, context):
+            with ThreadPoolExecutor() as pool:
+                list(pool.map(notify, event["items"]))
+            return ROUTES[event["httpMethod"]](event)
+    """})
+    assert summary(handler) == {("dynamodb", "scan"), ("s3", "delete_object"), ("sns", "publish")}

@@ -406,6 +406,9 @@ class _Interpreter:
                     items.append((key.value, evaluated))
                 elif key is None and isinstance(evaluated, DictValue):
                     items.extend(evaluated.items)
+            for item in node.values:
+                if isinstance(item, ast.Name | ast.Attribute):
+                    self.run_callback(self.eval(item, scope, module), scope)
             return DictValue(tuple(items))
         if isinstance(node, ast.BoolOp):
             values = [self.eval(v, scope, module) for v in node.values]
@@ -458,17 +461,38 @@ class _Interpreter:
         if isinstance(base, _Meta) and attr == "client":
             return Client(base.service)
         if isinstance(base, Instance):
-            attrs = self.instance_attrs.get(base.cls.name, {})
-            if attr in attrs:
-                return attrs[attr]
-            info = base.cls.module.functions.get(f"{base.cls.name}.{attr}")
-            if info is not None:
-                return Function(info, info.key, bound=base)
+            for cls in self.mro(base.cls):
+                attrs = self.instance_attrs.get(cls.name, {})
+                if attr in attrs:
+                    return attrs[attr]
+                info = cls.module.functions.get(f"{cls.name}.{attr}")
+                if info is not None:
+                    return Function(info, info.key, bound=base)
             return UNKNOWN
         if isinstance(base, Class):
-            info = base.module.functions.get(f"{base.name}.{attr}")
-            return Function(info, info.key) if info is not None else UNKNOWN
+            for cls in self.mro(base):
+                info = cls.module.functions.get(f"{cls.name}.{attr}")
+                if info is not None:
+                    return Function(info, info.key)
+            return UNKNOWN
         return UNKNOWN
+
+    def mro(self, cls: Class) -> list[Class]:
+        """The class and its bases defined in the code directory, depth first (enough for helpers)."""
+        order: list[Class] = []
+        pending = [cls]
+        while pending and len(order) < 16:
+            current = pending.pop(0)
+            if any(c.name == current.name and c.module.path == current.module.path for c in order):
+                continue
+            order.append(current)
+            node = next((n for n in current.module.tree.body
+                         if isinstance(n, ast.ClassDef) and n.name == current.name), None)
+            for base in node.bases if node is not None else ():
+                value = self.eval(base, {}, current.module)
+                if isinstance(value, Class):
+                    pending.append(value)
+        return order
 
     def call(self, node: ast.Call, scope: dict[str, Any], module: ParsedModule) -> Any:
         func = self.eval(node.func, scope, module)
@@ -483,6 +507,9 @@ class _Interpreter:
             else:
                 kwargs["**"] = UNKNOWN
         where = (module.path, node.lineno)
+        # Functions handed to another call are callbacks (map, executor.submit, Thread(target=...)).
+        for value in (*args, *kwargs.values()):
+            self.run_callback(value, scope)
         if isinstance(func, Symbol):
             return self.call_symbol(func.qualified, args, kwargs, node, where)
         if isinstance(func, _Bound):
@@ -493,9 +520,9 @@ class _Interpreter:
             return self.call_nested(func, args, kwargs, scope)
         if isinstance(func, Class):
             instance = Instance(func)
-            init = func.module.functions.get(f"{func.name}.__init__")
-            if init is not None:
-                self.call_function(Function(init, init.key, bound=instance), args, kwargs)
+            init = self.attribute(instance, "__init__")
+            if isinstance(init, Function):
+                self.call_function(init, args, kwargs)
             return instance
         return UNKNOWN
 
@@ -664,6 +691,16 @@ class _Interpreter:
         return UNKNOWN
 
     # ---- functions ----
+    def run_callback(self, value: Any, scope: dict[str, Any]) -> None:
+        """Run a function that escapes into a call or a table, with arguments we cannot see."""
+        if isinstance(value, Function):
+            self.call_function(value, [UNKNOWN] * len(value.info.params), {})
+        elif isinstance(value, _Nested):
+            self.call_nested(value, [], {}, scope)
+        elif isinstance(value, DictValue):
+            for _key, item in value.items:
+                self.run_callback(item, scope)
+
     def call_function(self, func: Function, args: list[Any], kwargs: dict[str, Any]) -> Any:
         info = func.info
         module = self.index.module_named(info.module) if info.module else None
