@@ -25,7 +25,7 @@ _DOTTED = re.compile(r"[bk](?:\.[bk])+")
 
 _STATEMENTS = frozenset(
     "select insert update delete drop create alter truncate exec execute declare shutdown grant revoke "
-    "merge handler rename waitfor backup restore dbcc".split()
+    "merge handler rename waitfor backup restore dbcc call".split()
 )
 _UNIONS = frozenset(("union", "intersect", "except"))
 _LOGIC = frozenset(("and", "or", "xor"))
@@ -50,7 +50,9 @@ DANGEROUS = frozenset(
     "version database user schema_name table_name column_name group_concat concat_ws concat char chr "
     "ascii substring substr mid ord hex unhex cast convert count if ifnull isnull nullif iif "
     "waitfor delay md5 sha1 current_user system_user load_extension pg_read_file lo_import "
-    "dbms_xmlgen xmltype to_char instr length len len char_length @@version".split()
+    "dbms_xmlgen xmltype to_char instr length len len char_length @@version compress uncompress coercibility "
+    "collation charset row_count found_rows last_insert_id connection_id current_setting json_extract "
+    "json_keys json_object extract xmltype dbms_utility".split()
 )
 # Of those, the ones that are strong on their own (outside a break-out context).
 STRONG_FUNCTIONS = frozenset(
@@ -201,10 +203,10 @@ def fingerprint(tokens: list[Token]) -> str:
 # -- the decision ---------------------------------------------------------------------------------
 
 # ``S`` is select (the only verb a UNION or a sub-query can start with), ``E`` every other verb.
-_STMT = r"(?:S(?:[onvf(]|b[,k]|k[bo(])|E(?:$|c|;|o|k[bn]|b[snv(,;c.]|bk[b(]|b$|v|n|\())"
+_STMT = r"(?:S(?:[onvf(]|b[,k]|k[bo(])|E(?:$|c|;|o|k[bn]|b[snv(,;c.]|bk[b(]|b$|v|n|\(|f\())"
 # An operand followed by something that makes it an expression, a call, a sub-query or a variable.
-_EXPR = rf"(?:o*\(*o*(?:[nsvb]\)*o*(?:=|o+\(*(?:f\(|[nsvb]\)*=))|[nsv]\)*c|f\(|{_STMT}|v)|\(+[nsvb])"
-_ANYWHERE = re.compile(rf"U\(*S|;(?:{_STMT}|E[kXc;]|Eb$|kv|k{{1,2}}E)|[=o,&n]\(+S(?:[onvf(]|b[,ok])|Bn(?:\)*c|\)*$|,n|=n)|B[nb]c")
+_EXPR = rf"(?:o*\(*o*(?:(?:[nsvb]\)*o+)*[nsvb]\)*o*(?:=|o+\(*(?:f\(|[nsvb]\)*=))|[nsv]\)*c|f\(|{_STMT}|v)|\(+[nsvb])"
+_ANYWHERE = re.compile(rf"U\(*S|&o*\(*n\)*(?:on)*=o*\(*n|B\(+[nvs]\)*[&=o]|\)+S[nvf(o]|;(?:{_STMT}|E[kXc;]|Eb$|kv|k{{1,2}}E)|[=o,&n]\(+S(?:[onvf(]|b[,ok])|Bn(?:\)*c|\)*$|,n|=n)|B[nb]c")
 _AFTER_BREAKOUT = re.compile(
     rf"^\)*(?:&{_EXPR}|;(?:c|$|k{{0,2}}(?:{_STMT}|E))|B[nbf]|{_STMT}|c|\(+S|[=o](?:\(*(?:f\(|v|[ES]|\())"
     rf"|,\(*(?:f\(|[ES]|v)|f\([^)]{{0,20}}\)+[=o&c]|E[bkvn,=o(]{{0,12}}(?:;|c$)|;[^;]{{0,10}}(?:[ES]|c$))"
@@ -216,7 +218,7 @@ _NUMERIC_START = re.compile(
     rf"^(?:o?n(?:on)*|\)+|o?v)\)*(?:&{_EXPR}|;{_STMT}|B[nbf]|c$|U)|^&{_EXPR}|^&[nv]c?$|^o?E(?:v|k[bnf]|b[(.v]|;)|^o?n\)*{_STMT}|^[nvb]\)+k[bkn]|^[nvb]\)+(?:&{_EXPR}|c$|;)"
     rf"|^o?n=n&|^\)+c$|^Bn(?:$|c|,|=)|^b(?:on)?&o*\(*o*[nv]\)*o*=|^\)+kbk"
 )
-_STATEMENT = re.compile(r"^\(*S[^;k]{0,40}k[^;]{0,40}=[nsvf(]|^\(*S[^;]{0,30}B[nbf]|^\(*S[^k]{0,30}?[fnvo][^k]{0,30}k[bf(]|^\(*S\(|^\(*Sf\(|^S[bo,]{1,6}k[b]{1,3};")
+_STATEMENT = re.compile(r"^\(*Sv|^\(*S[^;k]{0,40}k[^;]{0,40}=[nsvf(]|^\(*S[^;]{0,30}B[nbf]|^\(*S[^k]{0,30}?[fnvo][^k]{0,30}k[bf(]|^\(*S\(|^\(*Sf\(|^S[bo,]{1,6}k[b]{1,3};")
 # Nothing but SQL: operands, operators, calls, parentheses (and a trailing comment).
 _ALL_SQL = re.compile(r"^[nsvfSo&=(),;kU.]{3,}c?$")
 
@@ -347,6 +349,10 @@ def _valid_tail(tokens: list[Token], quote: str) -> bool:
     rest = tokens[1:]
     while rest and rest[0].kind == ")":
         rest = rest[1:]
+    if len(rest) == 2 and rest[0].kind in "=o&" and rest[1].kind == "s" and len(tokens[0].text.strip()) <= 2 \
+            and rest[1].text.startswith(quote) and len(rest[1].text.strip(quote + " ")) <= 2 \
+            and not (len(rest[1].text.rstrip()) > 1 and rest[1].text.rstrip().endswith(quote)):
+        return True  # A '+' B, a 'xor' b: two short operands around an operator
     if len(rest) < 2 or rest[0].kind not in "=o&":
         return False
     last = rest[-1]
