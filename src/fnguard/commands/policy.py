@@ -9,7 +9,9 @@ from typing import Any
 
 from fnguard.model import App, Function, InputError
 
-HELP = "write the least-privilege IAM policy of each function from what its code calls"
+HELP = ("write the least-privilege IAM policy of each function from what its code calls "
+        "(the platform's own grants - logs, event-source polling - stay with the framework or "
+        "AWSLambdaBasicExecutionRole)")
 FORMATS = ("json", "yaml", "serverless", "sam")
 
 
