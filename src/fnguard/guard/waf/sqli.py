@@ -213,6 +213,7 @@ _AFTER_BREAKOUT = re.compile(
 )
 # A comment between a logic operator / keyword and what follows: ``or/**/1``, ``union#\nselect``.
 _COMMENT_AS_SPACE = re.compile(r"[&USEB]c+[nsvfbkUSE(&]|[nsv)]c+[&USEB]")
+_LOGIC_AFTER_BREAKOUT = re.compile(r"^\)*&o*\(*[nsvbf(]")
 _SYMBOL_COMPARE = re.compile(r"^\)*=+o*[nsv]")
 _NUMERIC_START = re.compile(
     rf"^(?:o?n(?:on)*|\)+|o?v)\)*(?:&{_EXPR}|;{_STMT}|B[nbf]|c$|U)|^&{_EXPR}|^&[nv]c?$|^o?E(?:v|k[bnf]|b[(.v]|;)|^o?n\)*{_STMT}|^[nvb]\)+k[bkn]|^[nvb]\)+(?:&{_EXPR}|c$|;)"
@@ -284,6 +285,9 @@ def detect(text: str) -> SqlMatch | None:
         if quote:
             rest = fp[1:]
             found = _AFTER_BREAKOUT.search(rest)
+            if found is None and _LOGIC_AFTER_BREAKOUT.match(rest) and len(rest) <= 9 \
+                    and any(c in rest[2:] for c in "on;c=(fvs") and len(tokens[0].text.strip().split()) <= 1:
+                return SqlMatch(quote, fp, "break-out into a boolean condition")
             if found is None and _valid_tail(tokens, quote):
                 return SqlMatch(quote, fp, "break-out into an expression")
             if found is None and _SYMBOL_COMPARE.match(rest):
