@@ -148,7 +148,7 @@ def run_fnguard(root: Path, files: list[Path]) -> tuple[list[tuple[str, int, str
     started = time.perf_counter()
     findings = analyze_paths([f for f in files if f.suffix == ".py"], root=root)
     elapsed = time.perf_counter() - started
-    return [(str(Path(f.file).resolve().relative_to(root.resolve())), f.line or 0, f.rule_id)
+    return [(str(Path(f.file).resolve().relative_to(root.resolve())), f.line or 0, f"{f.rule_id}/{f.severity}")
             for f in findings if f.file], elapsed
 
 
@@ -202,7 +202,7 @@ def score(findings: list[tuple[str, int, str]], rows: list[Row], in_scope: set[s
     result = Score()
     lines: dict[tuple[str, int], str] = {}
     for file, line, rule in findings:
-        if rule in apart or (in_scope is not None and rule not in in_scope):
+        if rule.split("/")[0] in apart or (in_scope is not None and rule not in in_scope):
             result.apart += 1
             continue
         lines.setdefault((file, line), rule)
@@ -274,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
                     getattr(total, attr).extend(getattr(result, attr))
                 total.apart += result.apart
                 total.seconds += result.seconds
+            low = [u for u in tools["fnguard"].unlisted if u[2].endswith(("/low", "/info"))]
+            print(f"   fnguard unlisted lines reported at low severity: {len(low)} of {len(tools['fnguard'].unlisted)}")
             for name, result in tools.items():
                 for row in result.tp_miss:
                     print(f"   {name} missed: {row.file}:{min(row.lines)} ({row.sink})")
