@@ -132,3 +132,10 @@ def test_generated_policy_includes_every_need_and_is_never_broader(calls: list[s
                     for resource in statement.resources:
                         assert generate.allowed_in_app(fn.statements, need.action, resource, app), (
                             need, resource, grants)
+
+
+def test_operations_newer_than_the_map_still_get_resources(tmp_path: Path) -> None:
+    app, fn = make(tmp_path, 'boto3.client("bedrock-runtime").invoke_model(modelId="amazon.titan-text-lite-v1", body="{}")\n')
+    need = generate.function_needs(app, fn).needs[0]
+    assert need.action == "bedrock:InvokeModel"
+    assert need.resources == ("arn:${AWS::Partition}:bedrock:${AWS::Region}::foundation-model/amazon.titan-text-lite-v1",)

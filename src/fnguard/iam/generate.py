@@ -127,7 +127,8 @@ def _resource_type(info: catalog.ActionInfo, key: str | None) -> str | None:
         if "bucket" in types:
             return "bucket"
     preferred = ("table", "queue", "topic", "function", "Secret", "parameter", "stream", "stateMachine",
-                 "key", "event-bus", "log-group", "userpool", "execution")
+                 "key", "event-bus", "log-group", "userpool", "execution", "foundation-model", "workgroup",
+                 "deliverystream")
     for name in preferred:
         if name in types:
             return name
@@ -232,7 +233,7 @@ def _target_of_template_value(raw: Any, app: App) -> _Target | None:
                                f"{region_account_name[4]}", "arn")
         if raw.startswith("arn:"):
             return _Target(raw, "arn")
-        if "${" in raw or ":" in raw or "/" in raw.strip("/") and not raw.startswith("/"):
+        if "${" in raw or raw.startswith(("http:", "https:")) or "/" in raw.strip("/") and not raw.startswith("/"):
             return None
         return _Target(raw, "name")
     return None
@@ -240,6 +241,12 @@ def _target_of_template_value(raw: Any, app: App) -> _Target | None:
 
 # The request parameter that names the main resource, per parameter list of the map.
 _KEY_PARAMS = ("Key",)
+# Parameters that name a resource, for operations the reference map does not describe.
+_IDENTIFIER_PARAMS = frozenset({
+    "TableName", "Bucket", "QueueUrl", "TopicArn", "FunctionName", "SecretId", "StreamName", "StreamARN",
+    "stateMachineArn", "KeyId", "EventBusName", "LogGroupName", "UserPoolId", "modelId", "WorkGroup",
+    "DeliveryStreamName", "ResourceArn",
+})
 
 
 _PARTIQL_TABLE = re.compile(r'\b(?:FROM|INTO|UPDATE)\s+"?([^"\s.]+)"?', re.IGNORECASE)
@@ -265,7 +272,7 @@ def _resources_for(call: Boto3Call, need: boto3_map.ActionNeed, function: Functi
         if target is None:
             return ("*",)
         return (_arn_for(need.action, target.name, None, target.ref_kind, target.logical),)
-    params = need.params or tuple(k for k, _ in call.params)
+    params = need.params or tuple(k for k, _ in call.params if k in _IDENTIFIER_PARAMS)
     main = next((p for p in params if p not in _KEY_PARAMS), None)
     if main is None:
         return ("*",)
