@@ -324,7 +324,7 @@ class _Walk:
             kind = type(value)
             if kind is str:
                 size = len(value)
-                if size < 128 and plain_value(value) is not None and (size < 8 or hidden(value.lower()) is None):
+                if size < 128 and plain_value(value) is not None and (size < 6 or hidden(value.lower()) is None):
                     skipped += size
                     continue
                 self.inspected += skipped
@@ -354,7 +354,7 @@ class _Walk:
             kind = type(value)
             if kind is str:
                 size = len(value)
-                if size < 128 and plain_value(value) is not None and (size < 8 or hidden(value.lower()) is None):
+                if size < 128 and plain_value(value) is not None and (size < 6 or hidden(value.lower()) is None):
                     skipped += size
                     continue
                 self.visit_string(value, path, f"[{index}]", depth + 1)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from fnguard.guard.waf.forms import Forms
-from fnguard.guard.waf.rules.base import ClassRules, Rule, rx
+from fnguard.guard.waf.rules.base import Check, ClassRules, Rule, rx
 
 # Tool names that are not English words: seeing one as the first word of a value is enough.
 _TOOLS = (
@@ -52,6 +52,13 @@ _ARGLIKE = re.compile(r"^\s+(?:[-/\\%$<>~.]|[a-z]:[\\/]|[\"'][-/\\]|\d{1,5}\s*$)
 _TOOL_ARGS = re.compile(
     r"^\s+(?:(?:https?|ftp)://\S+|(?=[^\n]{0,120}[a-z][._:/0-9-][a-z0-9])[a-z0-9][a-z0-9._-]{0,40}(?:\s+[a-z0-9][a-z0-9._/-]{0,30}){0,4})\s*$"
 )
+# Tools no English sentence starts with: plain word arguments are enough ("cscli alerts list").
+_DISTINCTIVE = frozenset((
+    "cscli", "netsh", "kubectl", "systemctl", "journalctl", "iptables", "nslookup", "ifconfig", "ipconfig",
+    "ls", "rm", "cp", "mv", "nc", "ncat", "netcat", "chmod", "chown", "whoami", "uname",
+    "powershell", "pwsh", "certutil", "bitsadmin", "wmic", "schtasks", "sqlite3", "psql", "redis-cli", "knife",
+))
+_WORD_ARGS = re.compile(r"^(?:\s+[a-z0-9][a-z0-9._/-]{0,30}){1,4}\s*$")
 _ARGUMENT = re.compile(r"^\s+(?:[-/\\%$<>~]|[a-z]:[\\/]|[\"'][-/\\])")
 _SHELL_NOISE = re.compile(
     r"\$\{?ifs\}?|\$\{?9\}?|\$\{?[@*!?#_$0-9-]\}?|``|\$(?=['\"])|[\\'\"^]|\$\(\)|[<>]\(\)|\{,?|,?\}"
@@ -68,10 +75,10 @@ def _shell_form(text: str) -> str:
 
 def _candidates(text: str) -> list[str]:
     out = [text]
-    if any(c in text for c in "\\'\"$^{`"):
+    if any(c in text for c in "\\'\"$^{`[<>"):
         out.append(_shell_form(text))
     if "+" in text and " " not in text:
-        out.append(text.replace("+", " "))  # form/query encoding of spaces
+        out += [t.replace("+", " ") for t in out]  # form/query encoding of spaces
     return out
 
 
@@ -97,10 +104,23 @@ def _command_after_separator(forms: Forms) -> str | None:
                 if weak and not prefix or len(rest) > 80 or not rest.strip() and not prefix:
                     continue
                 prefixed = found.start(1) > found.start() and candidate[found.start(): found.start(1)].strip() != ""
-                if not prefixed and not _ARGLIKE.search(rest) and not _TOOL_ARGS.match(rest):
+                distinctive = name in _DISTINCTIVE or name.startswith(("ansible-", "chef-"))
+                if not prefixed and not _ARGLIKE.search(rest) and not _TOOL_ARGS.match(rest) \
+                        and not (distinctive and _WORD_ARGS.match(rest)):
                     continue
             return candidate[found.start(): found.end()]
     return None
+
+
+def _in_candidates(pattern: re.Pattern[str]) -> Check:
+    """Search ``pattern`` in the text and in its shell-unquoted and plus-as-space variants."""
+    def check(forms: Forms) -> str | None:
+        for candidate in _candidates(forms.get("text")):
+            found = pattern.search(candidate)
+            if found is not None:
+                return candidate[found.start(): found.end() + 40]
+        return None
+    return check
 
 
 _SENSITIVE_FILES = r"(?:/etc/(?:passwd|shadow|group|hosts|issue|sudoers)|/proc/self/|c:[\\/]+windows[\\/]|win\.ini|boot\.ini|%systemroot%|%windir%|/bin/(?:ba)?sh\b|\$home|~/\.ssh)"
@@ -134,12 +154,12 @@ RULES = ClassRules(
              pattern=rx(r"<!--\s*#\s*(?:exec|include|echo|config|set|printenv)\s+[a-z]{2,10}\s*=|\bnet1?\s+(?:user|localgroup|group|view|use|share|session|accounts|start|stop)\b[^\n]{0,60}(?:/add|/del|/domain|\s[a-z0-9_$-]{2,30}\s+\S)|\b[a-z_][a-z0-9_]{0,20}=\$?\\?['\"]?(?:whoami|id|uname|cat|ls|curl|wget|bash|sh|nc)[^'\";&|]{0,30}\\?['\"]?\s*[;&|]{1,2}\s*\$\{?[a-z_]|\balias\s+(?:[-+][a-z+]{1,6}\s+)*[^\s=]{1,30}=\s*['\"]?[a-z]"),
              forms=("text",)),
         Rule("FGW-CMDI-111", "cmdi", "high", 1, "shell idioms: absolute binary paths, process substitution, fork bomb, which/sleep probes, brace and parameter expansion",
-             pattern=rx(r"(?:^|[\s;|&'\"`(])/(?:usr/)?(?:local/)?s?bin/[a-z0-9_.-]{1,20}\b|[<>]\(\s*[a-z]{2,12}\b|\b(\w{1,10})\(\)\s*\{\s*\1\s*\|\s*\1\s*&\s*\}|\bwhich\s+(?:wget|curl|perl|python[23]?|nc|ncat|bash|sh|gcc|php|ruby|socat|nmap)\b|^\s*(?:sleep|timeout)\s+\d{1,4}\s*$|^\s*ping\s+(?:-[a-z]\s*\d*\s+)*\d{1,3}(?:\.\d{1,3}){3}\s*$|\{,\s*\$?['\"]?[a-z]|\$\{[a-z_]{2,20}(?:#|%|//?|:[-=?+]|:\d)|\$\{?shell\}?\s+-c\b|\bwhoami\b|\bdir\s+[a-z]:\\|(?:^|[;|&]\s*)net1?\s+(?:view|user|localgroup|share|session|accounts|use)\b|\[![a-z]\][a-z]{2,}|/\[[a-z/]{1,4}\]"),
-             forms=("text",), needs=("/bin/", "sbin/", "<(", ">(", "()", "which", "sleep", "timeout", "ping", "{,", "${", "$shell", "shell", "whoami", "dir", "net", "[!", "/[")),
+             check=_in_candidates(rx(r"(?:^|[\s;|&'\"`(])/(?:usr/)?(?:local/)?s?bin/[a-z0-9_.-]{1,20}\b|[<>]\(\s*[a-z]{2,12}\b|\b(\w{1,10})\(\)\s*\{\s*\1\s*\|\s*\1\s*&\s*\}|\bwhich\s+(?:wget|curl|perl|python[23]?|nc|ncat|bash|sh|gcc|php|ruby|socat|nmap)\b|^\s*(?:sleep|timeout)\s+\d{1,4}\s*$|^\s*ping\s+(?:-[a-z]\s*\d*\s+)*\d{1,3}(?:\.\d{1,3}){3}\s*$|\{,\s*\$?['\"]?[a-z]|\$\{[a-z_]{2,20}(?:#|%|//?|:[-=?+]|:\d)|\$\{?shell\}?\s+-c\b|\bwhoami\b|\bdir\s+[a-z]:\\|(?:^|[;|&]\s*)net1?\s+(?:view|user|localgroup|share|session|accounts|use)\b|\[![a-z]\][a-z]{2,}|/\[[a-z/]{1,4}\]|\breg(?:\.exe)?\s+(?:add|delete|query|save|export|import)\s+[\"']?hk|^\s*(?:sysinfo|route\s+print)\s*$")),
+             needs=("reg", "sysinfo", "route", "/bin/", "sbin/", "<(", ">(", "()", "which", "sleep", "timeout", "ping", "{,", "${", "$shell", "shell", "whoami", "dir", "net", "[!", "/[")),
         Rule("FGW-CMDI-108", "cmdi", "high", 1, "output redirection to a file or device from a command",
              pattern=rx(r"[;|&`]\s*[a-z]{2,12}\s[^;|&\n]{0,60}>\s*/(?:tmp|dev|var|etc)/"),
              forms=("text",), needs=('>',)),
     ),
-    needs=(';', '|', '&', '`', '$', '{', '\n', '\r', '<', "'", '"', '\\n', 'cmd', 'powershell', 'invoke-', 'iex', 'for', 'if ', '%',
+    needs=(';', '|', '&', '`', '$', '{', '\n', '\r', '<', "'", '"', '[!', '/[', 'reg', 'sysinfo', 'route', '\\n', 'cmd', 'powershell', 'invoke-', 'iex', 'for', 'if ', '%',
            'net', 'alias', *(_TOOLS + "|" + _WEAK).replace("\\", "").replace("(?:-[a-z]+)?", "").replace("[23]?", "").split("|")),
 )

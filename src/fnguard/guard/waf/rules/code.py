@@ -88,7 +88,7 @@ RULES = ClassRules(
              pattern=rx(r"\b(?:allow_url_(?:include|fopen)|auto_(?:prepend|append)_file|disable_(?:functions|classes)|open_basedir|safe_mode|shell_exec|opcache\.[a-z_]{2,40}|mbstring\.[a-z_]{2,40}|pcre\.[a-z_]{2,40}|extension|engine|smtp|sendmail_path|error_log|include_path|file_uploads|enable_dl|assert\.[a-z_]{2,20}|zend\.[a-z_]{2,30}|session\.[a-z_]{2,30}|xdebug\.[a-z_]{2,30})\s*=\s*\S"),
              forms=("text",), needs=("=",)),
         Rule("FGW-CODE-117", "code_injection", "high", 1, "PHP dynamic calls: string or variable used as a function, concatenated names",
-             check=_php_dynamic_call, needs=("(", "{")),
+             check=_php_dynamic_call, needs=("(", "{", "[", "compress", "process", "extension", "extension_dir")),
         Rule("FGW-CODE-111", "code_injection", "high", 1, "Python builtins reading files or evaluating",
              pattern=rx(r"\bopen\s*\(\s*[\"'][/.~][^\"']{0,200}[\"']\s*(?:,[^)]{0,20})?\)\s*\.\s*read|\b(?:eval|exec)\s*\(\s*(?:compile|base64|bytes|chr|__import__|input|open)\b|\bgetattr\s*\(\s*__|\b__import__\b"),
              forms=("text",), needs=('open', 'eval', 'exec', 'getattr', '__import__')),

@@ -20,7 +20,7 @@ RULES = ClassRules(
         Rule("FGW-DESER-104", "deserialization", "critical", 1, "Java serialized object (raw or base64/hex)",
              pattern=rx(r"ro0ab|aced0005|\xac\xed\x00\x05"), forms=("raw", "text")),
         Rule("FGW-DESER-105", "deserialization", "high", 1, "jsonpickle / Python object hooks",
-             pattern=rx(r"[\"']py/(?:object|reduce|newargs|function|type|repr|initargs)[\"']"), forms=("text",)),
+             pattern=rx(r"(?:^|[\"'])py/(?:object|reduce|newargs|function|type|repr|initargs|tuple|set|state)(?:$|[\"'])"), forms=("text",)),
         Rule("FGW-DESER-106", "deserialization", "critical", 1, ".NET gadget type names in JSON/XML",
              pattern=rx(r"\$type[\"']?\s*:\s*[\"'][^\"']{0,200}(?:system\.|microsoft\.|objectdataprovider|windowsidentity|typeconfuse)|objectdataprovider|system\.windows\.data|system\.diagnostics\.process|typeconfusedelegate|textformattingrunproperties|aaeaaad/////"),
              forms=("raw", "text")),

@@ -156,5 +156,5 @@ RULES = ClassRules(
              pattern=rx(r"https?://[^/\s]{0,80}[#@\\][^/\s]{0,40}@?(?:127\.|localhost|0\.0\.0\.0|169\.254\.|\[::)"),
              forms=("text",), needs=('://',)),
     ),
-    needs=('://', ':/', 'local', 'internal', 'svc', 'loopback', 'lvh', 'vcap', 'kubernetes', 'localhost', 'metadata', 'instance-data', '169.254', '127.', '0.0.0.0', '[::', 'aws_lambda_runtime_api', '/latest/', 'runtime/', 'extension/', 'telemetry/', '/logs/', '100.100', 'fd00', '/v2/credentials', 'aws_container_credentials_relative_uri', 'jar:'),
+    needs=('://', ':/', 'http', 'https', 'localtest', 'local', 'internal', 'svc', 'loopback', 'lvh', 'vcap', 'kubernetes', 'localhost', 'metadata', 'instance-data', '169.254', '127.', '0.0.0.0', '[::', 'aws_lambda_runtime_api', '/latest/', 'runtime/', 'extension/', 'telemetry/', '/logs/', '100.100', 'fd00', '/v2/credentials', 'aws_container_credentials_relative_uri', 'jar:'),
 )
