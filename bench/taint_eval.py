@@ -229,14 +229,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", default="/work/shared/corpus/apps")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    parser.add_argument("--tools", default="fnguard,bandit,semgrep",
+                        help="comma-separated tools to run (fnguard always runs)")
     args = parser.parse_args(argv)
     corpus = Path(args.corpus)
     truth = load_truth(corpus)
     report: dict[str, dict[str, object]] = {}
     with tempfile.TemporaryDirectory(prefix="fnguard-taint-eval-") as tmp:
         work = Path(tmp)
-        rules = semgrep_rules(work)
-        if rules is None:
+        rules = semgrep_rules(work) if "semgrep" in args.tools else None
+        if rules is None and "semgrep" in args.tools:
             print("semgrep rules mirror absent: Semgrep column skipped")
         totals: dict[str, Score] = {}
         for app, mirror_name in APPS.items():
@@ -252,11 +254,12 @@ def main(argv: list[str] | None = None) -> int:
             fn = run_fnguard(root, files)
             tools["fnguard"] = score(fn[0], rows, None, FNGUARD_NOT_TAINT)
             tools["fnguard"].seconds = fn[1]
-            bandit = run_bandit(root, files)
+            wanted = set(args.tools.split(","))
+            bandit = run_bandit(root, files) if "bandit" in wanted else None
             if bandit is not None:
                 tools["bandit"] = score(bandit[0], rows, set(BANDIT_SINK_TESTS), frozenset())
                 tools["bandit"].seconds = bandit[1]
-            semgrep = run_semgrep(root, files, rules)
+            semgrep = run_semgrep(root, files, rules) if "semgrep" in wanted else None
             if semgrep is not None:
                 tools["semgrep"] = score(semgrep[0], rows, None, frozenset())
                 tools["semgrep"].seconds = semgrep[1]

@@ -214,3 +214,15 @@ def test_records_loop_unpacking_join_and_base64(tmp_path: Path) -> None:
         """})
     [hit] = [f for f in findings if f.rule_id == "FG401"]
     assert hit.line == 7 and hit.details["source"].startswith("event['Records']")
+
+
+def test_stored_value_after_a_fixed_host_is_not_reported(tmp_path: Path) -> None:
+    findings = _scan(tmp_path, {"a.py": """
+        import boto3
+        from urllib.request import urlopen
+        def handler(event, context):
+            item = boto3.resource("dynamodb").Table("t").get_item(Key={"id": event["tenantId"]})["Item"]
+            urlopen("https://api.telegram.org/bot" + item["token"] + "/getMe")
+            urlopen(item["endpoint"])
+        """})
+    assert [(f.rule_id, f.line) for f in findings] == [("FG406", 6)]

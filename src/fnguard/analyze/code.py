@@ -123,7 +123,10 @@ def _module_findings(index: CodeIndex, path: str, handler: str | None, triggers:
     result = analyze_module(index, path, handler if not entry_only else "\0no-handler")
     findings: list[Finding] = []
     entry_triggers = {entry.function.key: entry.trigger for entry in result.entries}
-    for flow, others in _group_flows(result.flows):
+    # A value read back from our own database and placed after a fixed host is doubly indirect:
+    # not worth a finding (it was the bulk of the low-severity noise on the corpus).
+    kept = [flow for flow in result.flows if not (flow.stored and flow.host_fixed)]
+    for flow, others in _group_flows(kept):
         if triggers:
             exposure, described = src.exposure(triggers), src.describe_triggers(triggers)
         else:
