@@ -62,7 +62,7 @@ def render(documents: dict[str, dict[str, Any]], fmt: str) -> str:
         # Per-function roles (serverless-iam-roles-per-function plugin, or Serverless v4's own).
         doc = {"functions": {name: {"iamRoleStatements": d["Statement"]} for name, d in documents.items()}}
     else:
-        doc = {"Resources": {name: {"Properties": {"Policies": [{"Statement": d["Statement"]}]}}
+        doc = {"Resources": {name: {"Properties": {"Policies": [{"Version": d["Version"], "Statement": d["Statement"]}]}}
                              for name, d in documents.items()}}
     return yaml.safe_dump(doc, sort_keys=False, default_flow_style=False)
 
