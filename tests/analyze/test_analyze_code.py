@@ -51,3 +51,25 @@ def test_secret_in_the_handler_file_is_reported_once(tmp_path: Path) -> None:
     findings = analyze(_app(tmp_path, ()), ScanContext())
     secrets = [f for f in findings if f.rule_id in {"FG423", "FG424"}]
     assert [(f.rule_id, f.line, f.severity) for f in secrets] == [("FG423", 5, "high")]
+
+
+FLASK_APP = '''from flask import Flask, request
+import requests
+
+app = Flask(__name__)
+
+
+@app.route("/fetch")
+def fetch():
+    return requests.get(request.args["url"], timeout=3).text
+'''
+
+
+def test_serverless_wsgi_function_analyses_the_flask_routes(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(FLASK_APP)
+    function = Function(name="Api", runtime="python3.12", handler="wsgi_handler.handler", code_dir=str(tmp_path),
+                        triggers=(Trigger("http", public=True),))
+    app = App(name="flask", source=str(tmp_path / "serverless.yml"), format="serverless", root=str(tmp_path),
+              functions=(function,))
+    found = [(f.rule_id, f.line, f.severity) for f in analyze(app, ScanContext()) if f.rule_id == "FG406"]
+    assert found == [("FG406", 9, "high")]

@@ -114,7 +114,7 @@ def analyze_function(function: Function, context: ScanContext) -> list[Finding]:
         findings.extend(_module_findings(index, path, name or None, function.triggers, function.name,
                                          entry_only=name == ""))
     for path, error in index.errors.items():
-        context.warn(f"{function.name}: could not parse {path}: {error}")
+        context.warn(f"could not parse {path}: {error}")
     return findings
 
 
