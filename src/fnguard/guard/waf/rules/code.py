@@ -21,10 +21,11 @@ _PHP_CONCAT = re.compile(r"[\"']\s*\.\s*[\"']")
 _PHP_DYNAMIC = re.compile(
     r"(?:[\"'](?:system|exec|passthru|shell_exec|popen|proc_open|assert|eval|phpinfo|pcntl_exec|create_function|call_user_func)\s*[\"']\s*\)?"
     r"|\(\s*(?:/\*.{0,40}?\*/\s*)?(?:system|exec|passthru|shell_exec|popen|assert|phpinfo|\$[a-z_][a-z0-9_]{0,20})\s*(?:/\*.{0,40}?\*/\s*)?\))"
-    r"\s*\(|\$\s*\{\s*[\"'$]?[a-z_]|\$\{\s*\$[a-z_]|\$[a-z_][a-z0-9_]{0,20}(?:\s*\[[^\]]{1,20}\]){1,3}\s*(?:/\*.{0,40}?\*/\s*)?\("
+    r"\s*\(|\$\s*\{\s*[\"'$]?[a-z_]|\$\{\s*\$[a-z_]|\$[a-z_][a-z0-9_]{0,20}(?:\s*(?:/\*.{0,40}?\*/\s*)?\[[^\]]{1,20}\]){1,3}\s*(?:/\*.{0,40}?\*/\s*)?\("
     r"|(?:call_user_func(?:_array)?|p?fsockopen|gzinflate|gzuncompress|shell_exec|passthru|proc_open|pcntl_exec|base64_decode|str_rot13|create_function|assert_options)\s*\("
     r"|\b(?:exec|system|passthru|eval|assert|popen)\s*(?:#[^\n]{0,40}\n|//[^\n]{0,40}\n|/\*.{0,40}?\*/|\s)+\("
-    r"|\bprocess\s*\[|\bcompress\.(?:zlib|bzip2)://|\bextension(?:_dir)?\s*=",
+    r"|\bprocess\s*\[|\bcompress\.(?:zlib|bzip2)://|\bextension(?:_dir)?\s*=|\)\s*(?:\[\d{1,3}\]\s*){1,3}\("
+    r"|(?:^|[^a-z0-9_$>.-])(?:str(?:rev|_[a-z_]{2,20}|ip_tags|tr|tolower|toupper|pos)|array_[a-z_]{2,20}|date_[a-z_]{2,20}|tidy_[a-z_]{2,20}|unpack|hex2bin|bin2hex|serialize|var_export|debug_zval_dump|get_object_vars|method_exists|function_exists|class_exists)\s*\(",
     re.S,
 )
 
@@ -73,7 +74,7 @@ RULES = ClassRules(
              pattern=rx(r"\bwhile\s*\(+\s*(?:!+\s*(?:nan|''|\"\"|``|\[\]|[+-]?0|false|null|undefined)|true|1|-?infinity|!0|new\s+date|[a-z]{0,10}\s*\(\s*\))\s*\)|\bfor\s*\(\s*;\s*;\s*\)"),
              forms=("text",), needs=('while', 'for')),
         Rule("FGW-CODE-112", "code_injection", "high", 1, "Java runtime/IO/reflection class names",
-             pattern=rx(r"\bjava\.(?:lang\.(?:runtime|processbuilder|system|class|reflect|classloader|thread)|io\.(?:file|objectinputstream|objectoutputstream|filterreader|filteroutputstream|outputstream|inputstream|printwriter|bufferedreader)|net\.(?:socket|url|serversocket)|util\.(?:scanner|logging\.filehandler)|beans\.|rmi\.|nio\.file)|\b(?:java|runtime|processbuilder)\.[a-z]{0,10}\.?(?:runtime|processbuilder|getruntime|exec)\b|\bjava\.(?:runtime|processbuilder|evil)\b|\borg\.apache\.commons\.|\bjavax\.(?:script|naming|management)\."),
+             pattern=rx(r"\bjava\.(?:lang\.(?:runtime|processbuilder|system|class|reflect|classloader|thread)|io\.(?:file|objectinputstream|objectoutputstream|filterreader|filteroutputstream|outputstream|inputstream|printwriter|bufferedreader)|net\.(?:socket|url|serversocket)|util\.(?:scanner|logging\.filehandler)|beans\.|rmi\.|nio\.file)|\b(?:java|runtime|processbuilder)\.[a-z]{0,10}\.?(?:runtime|processbuilder|getruntime|exec)\b|\bjava\.(?:runtime|processbuilder|evil)\b|\borg\.apache\.commons\b|java\.lang\.[\s\S]{0,200}\b(?:processbuilder|runtime)\b|\b(?:processbuilder|runtime)\b[\s\S]{0,200}java\.lang\.|\bjavax\.(?:script|naming|management)\."),
              forms=("text",), needs=("java", "runtime", "processbuilder", "org.apache")),
         Rule("FGW-CODE-113", "code_injection", "high", 1, "Perl/Ruby interpolation and PHP variable functions",
              pattern=rx(r"@\{\[.{1,80}?\]\}|\$[a-z_][a-z0-9_]{0,30}\s*(?:\{[^}]{0,10}\}\s*)?\(\s*[\d'\"$)]|\$\s*\{\s*['\"][^}]{0,60}\}|\[/?\\?php\]|\{/?php\}|#\{[^}]{0,80}(?:system|exec|`|%x|open|eval|require)"),
