@@ -393,6 +393,7 @@ class Mapper:
             if role is not None:
                 sharing.setdefault(role, []).append(lid)
         statements_cache: dict[str, tuple[list[Statement], list[str]]] = {}
+        written = self._original_ids()
         result = []
         for lid in self.function_ids:
             role = roles[lid]
@@ -405,7 +406,7 @@ class Mapper:
             else:
                 statements, managed = [], []
             generated = self.expansion is not None and role is not None and role in self.res \
-                and self.owner(role) == lid and role != lid and role not in self._original_ids()
+                and self.owner(role) == lid and role != lid and role not in written
             shown_role = None if generated else role
             shared = tuple(other for other in sharing.get(role, []) if other != lid) if role else ()
             result.append(self._function(lid, shown_role, shared, statements, managed))

@@ -27,6 +27,7 @@ SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 PLACEHOLDER_BUCKET = "fnguard-placeholder"
 _MAX_RETRIES = 4
 _CHUNK = 40
+_TOUCHED_BY_EVENTS = ("AWS::S3::Bucket", "AWS::Cognito::UserPool")
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,8 @@ def expand(path: Path, document: Mapping[str, Any], parameters: Mapping[str, Any
     code_dirs = _swap_local_uris(template, path, warnings)
     refused: dict[str, Any] = {}
     merged: dict[str, Any] | None = None
-    for part in _chunks(template):
+    parts = _chunks(template)
+    for part in parts:
         translated = _translate_part(part, parameters, region, path, warnings, refused)
         if translated is None:
             merged = None
@@ -69,6 +71,8 @@ def expand(path: Path, document: Mapping[str, Any], parameters: Mapping[str, Any
         merged = translated if merged is None else _merge(merged, translated)
     if merged is not None:
         resources = merged.setdefault("Resources", {})
+        for lid, body in _passed_through(template, parts).items():
+            resources.setdefault(lid, body)
         for lid, body in refused.items():
             resources[lid] = body
         if refused:
@@ -125,11 +129,23 @@ def _chunks(template: dict[str, Any]) -> list[dict[str, Any]]:
                  if isinstance(body, dict) and body.get("Type") == "AWS::Serverless::Function"]
     if len(functions) <= _CHUNK:
         return [template]
+    # Plain CloudFormation passes through the translator untouched, except the buckets and user
+    # pools that S3 and Cognito events write into: only those (and the other SAM resources) go
+    # into every part; the rest is added back once, so each part stays small.
+    shared = {lid: body for lid, body in resources.items() if isinstance(body, dict) and (
+        str(body.get("Type", "")).startswith("AWS::Serverless::") or body.get("Type") in _TOUCHED_BY_EVENTS)
+        and lid not in functions}
     parts = []
     for start in range(0, len(functions), _CHUNK):
-        others = set(functions[:start]) | set(functions[start + _CHUNK:])
-        parts.append(dict(template, Resources={lid: body for lid, body in resources.items() if lid not in others}))
+        chunk = {lid: resources[lid] for lid in functions[start:start + _CHUNK]}
+        parts.append(dict(template, Resources={**shared, **chunk}))
     return parts
+
+
+def _passed_through(template: dict[str, Any], parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Resources no part carried (plain CloudFormation the translator would not have changed)."""
+    carried = {lid for part in parts for lid in part.get("Resources", {})}
+    return {lid: body for lid, body in template.get("Resources", {}).items() if lid not in carried}
 
 
 def _merge(into: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
