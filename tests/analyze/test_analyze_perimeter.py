@@ -539,3 +539,22 @@ def test_fg104_alexa_skill_sam(tmp_path: Path) -> None:
                                "Properties:\n    Handler: app.handler\n    Runtime: python3.12\n    CodeUri: .\n"
                                "    Events:\n      A: {Type: AlexaSkill}"))
     assert [f.severity for f in run(tmp_path, files, perimeter.open_invoke_permissions)] == ["medium"]
+
+
+@pytest.mark.parametrize("origin,credentials,expected", [
+    ("event['headers']['origin']", "True", [True]),       # reflected origin with credentials
+    ("'*'", "True", [False]),                            # the auth0 example's pair
+    ("'*'", "False", []),
+    ("'https://app.example.com'", "True", []),
+])
+@pytest.mark.parametrize("form", ["serverless", "sam"])
+def test_fg106_cors_headers_written_in_code(tmp_path: Path, form: str, origin: str, credentials: str,
+                                            expected: list[bool]) -> None:
+    files = sls(SLS_OPEN_POST) if form == "serverless" else sam(SAM_OPEN_POST)
+    files["app.py"] = ("def handler(event, context):\n    headers = {\n"
+                       f"        'Access-Control-Allow-Origin': {origin},\n"
+                       f"        'Access-Control-Allow-Credentials': {credentials},\n    }}\n"
+                       "    return {'statusCode': 200, 'headers': headers}\n")
+    found = run(tmp_path, files, perimeter.permissive_cors)
+    assert [f.details["reflected"] for f in found] == expected
+    assert all(f.line == 3 and f.file.endswith("app.py") for f in found)

@@ -16,6 +16,7 @@ fnguard.yml ``ignore:`` with a reason, never by lowering the rule.
 
 from __future__ import annotations
 
+import ast
 import fnmatch
 import json
 import re
@@ -752,13 +753,70 @@ def permissive_cors(app: App, context: ScanContext) -> Iterator[Finding]:
                 yield _cors_finding(app, function, trigger_location(function, trigger), route_name(trigger))
         if not seen and function.url and cors_allows_any_origin_with_credentials(cfg(function.url, "cors", "Cors")):
             yield _cors_finding(app, function, function.location, "function URL")
+    yield from _code_cors(app, context)
+
+
+def _code_cors(app: App, context: ScanContext) -> Iterator[Finding]:
+    """Proxy integrations set CORS headers in the handler: ``*`` or the caller's own Origin, with credentials."""
+    seen: set[str] = set()
+    for function in app.functions:
+        path = function.handler_file
+        if not path or not path.endswith(".py") or path in seen or not any(
+                t.type in HTTP_ROUTE_TYPES or t.type == "url" for t in function.triggers):
+            continue
+        seen.add(path)
+        try:
+            tree = ast.parse(Path(path).read_text(encoding="utf-8", errors="replace"))
+        except (OSError, SyntaxError, ValueError):
+            continue
+        origin, credentials = cors_headers_in_code(tree)
+        if origin is None or not credentials:
+            continue
+        line, reflected = origin
+        yield finding(
+            "FG106",
+            (f"{function.name} answers with the caller's own Origin in Access-Control-Allow-Origin and allows "
+             "credentials: any web site a signed-in user visits can read its responses with the user's cookies or tokens."
+             if reflected else
+             f"{function.name} answers with Access-Control-Allow-Origin: * and Access-Control-Allow-Credentials: true: "
+             "browsers refuse that pair, and the usual 'fix' — echoing the caller's Origin — opens the API to every web site."),
+            function=function.name, file=path, line=line,
+            remediation=("Compare the Origin header with an allow-list (`if origin in ALLOWED_ORIGINS:`) and echo it "
+                         "only then; never send Allow-Credentials with `*` or an unchecked origin."),
+            details={"subject": f"code-cors:{Path(path).name}", "reflected": reflected},
+        )
+
+
+def cors_headers_in_code(tree: ast.Module) -> tuple[tuple[int, bool] | None, bool]:
+    """((line, reflects the request's Origin) of a wildcard/reflected Allow-Origin, Allow-Credentials true?)."""
+    origin: tuple[int, bool] | None = None
+    credentials = False
+    for node in ast.walk(tree):
+        pairs: list[tuple[ast.AST | None, ast.AST]] = []
+        if isinstance(node, ast.Dict):
+            pairs = list(zip(node.keys, node.values, strict=True))
+        elif isinstance(node, ast.Assign):
+            pairs = [(t.slice, node.value) for t in node.targets if isinstance(t, ast.Subscript)]
+        for key, value in pairs:
+            if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+                continue
+            header = key.value.lower()
+            if header == "access-control-allow-credentials":
+                credentials = credentials or (isinstance(value, ast.Constant) and str(value.value).lower() == "true")
+            elif header == "access-control-allow-origin" and origin is None:
+                if isinstance(value, ast.Constant) and value.value == "*":
+                    origin = (value.lineno, False)
+                elif "origin" in ast.unparse(value).lower() and not isinstance(value, ast.Constant):
+                    origin = (value.lineno, True)
+    return origin, credentials
 
 
 def _cors_finding(app: App, function: Function, where: Location, route: str) -> Finding:
     return finding(
         "FG106",
-        f"{route} of {function.name} allows any origin with credentials: any web site a signed-in user visits "
-        "can call it with the user's cookies or tokens.",
+        f"{route} of {function.name} allows any origin with credentials: browsers refuse that pair, and making it "
+        "work means echoing the caller's Origin, which lets any web site a signed-in user visits call it with the "
+        "user's cookies or tokens.",
         function=function.name, location=where,
         remediation=fix(app, "Set `cors: {origins: ['https://app.example.com'], allowCredentials: true}` (never '*').",
                         "Set `AllowOrigin: \"'https://app.example.com'\"` (HttpApi/URL: `AllowOrigins: [https://app.example.com]`) "
