@@ -374,8 +374,11 @@ def test_large_templates_are_translated_in_parts_and_merged(tmp_path: Path, monk
             Events: s3:ObjectCreated:*
             Filter: {{S3Key: {{Rules: [{{Name: prefix, Value: f{i}/}}]}}}}
 """ for i in range(7))
-    app = _load(tmp_path, SAM_HEADER + "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n" + functions)
+    app = _load(tmp_path, SAM_HEADER + "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n"
+                "  Queue:\n    Type: AWS::SQS::Queue\n" + functions)
     assert len(app.functions) == 7
+    assert app.warnings == ()  # every part translated: no fallback
+    assert "Queue" in app.resources  # plain CloudFormation passed through once
     for i in range(7):
         function = _fn(app, f"Fn{i}")
         kinds = sorted((t.type, t.path) for t in function.triggers)
