@@ -20,6 +20,7 @@ from typing import Any
 
 from fnguard.guard.waf.detection import ATTACK_CLASSES, Detection, InspectionResult
 from fnguard.guard.waf.forms import Forms
+from fnguard.guard.waf.normalize import url_decode
 from fnguard.guard.waf.rules import ALL_CLASSES
 from fnguard.guard.waf.rules.base import ClassRules, Rule
 
@@ -40,6 +41,7 @@ _BASE64 = re.compile(r"[A-Za-z0-9+/]{14,}={0,2}")
 # Trigger literals found inside longer words (base64 runs, 0x2e0x2e, field__lookup): tested with ``in``;
 # every other literal wakes its classes when its leading word is a whole word of the value.
 _INSIDE_WORDS = frozenset(("0.0.0.0", "127.", "169.254", "100.100", "ro0ab", "cs7qa", "kztaa", "aced", "0x2e", "__", "_$$nd", "c__builtin", "c__builtin__"))
+_FORM = re.compile(r"[\w.\-\[\]%$]{1,80}=[^&]*(?:&[\w.\-\[\]%$]{1,80}=[^&]*)*")
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_\-]*")
 _WORD = re.compile(r"[a-z0-9_]+")
 # Serialized-object markers hidden inside base64/hex words (no separator to find them by).
@@ -202,10 +204,18 @@ class Engine:
         if not wanted:
             return []
         found: list[tuple[Rule, str]] = []
+        if not nested and "=" in value and _FORM.fullmatch(value) is not None:
+            # a form or query string in one field: each value is inspected on its own too
+            for field in value.split("&"):
+                _, _, part = field.partition("=")
+                if part:
+                    found.extend(self._scan(url_decode(part, plus=True), nested=True))
         for group in self._value_groups:
             if group.attack_class not in wanted:
                 continue
             if group.gate is not None and group.gate.search(forms.get("text")) is None:
+                continue
+            if any(rule.attack_class == group.attack_class for rule, _ in found):
                 continue
             for rule in group.rules:
                 if rule.needs and rule.rule_id not in wanted:

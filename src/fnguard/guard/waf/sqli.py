@@ -92,6 +92,9 @@ _TOKEN = re.compile(
     re.S,
 )
 _PAREN = re.compile(r"[\s\xa0]*\(")
+_NEVER_CALLS = frozenset(("in", "values", "from", "as", "on", "into", "where", "then", "when", "else", "is", "not",
+                          "having", "using", "like", "rlike", "regexp", "by", "between", "limit", "procedure"))
+_GLUED = re.compile(r"(?<=[0-9])(or|and|xor|union|div|like|having)(?=[-+\d\s(]|$)")
 _STRING_PREFIXES = frozenset(("x", "b", "n", "e", "q", "nq", "_utf8", "_utf8mb4", "_latin1", "_binary"))
 
 
@@ -156,7 +159,7 @@ def _string_end(text: str, start: int, quote: str) -> int:
 
 def _word_token(word: str, call: bool) -> Token:
     if call and word not in _LOGIC and word not in _UNIONS and word not in _STATEMENTS \
-            and word not in ("in", "values", "from", "as", "on", "into", "where", "then", "when", "else", "is", "not"):
+            and word not in _NEVER_CALLS:
         return Token("f", word)
     if word in _STATEMENTS:
         return Token("S" if word == "select" else "E", word)
@@ -212,14 +215,14 @@ _AFTER_BREAKOUT = re.compile(
     rf"|,\(*(?:f\(|[ES]|v)|f\([^)]{{0,20}}\)+[=o&c]|E[bkvn,=o(]{{0,12}}(?:;|c$)|;[^;]{{0,10}}(?:[ES]|c$))"
 )
 # A comment between a logic operator / keyword and what follows: ``or/**/1``, ``union#\nselect``.
-_COMMENT_AS_SPACE = re.compile(r"[&USEB]c+[nsvfbkUSE(&]|[nsv)]c+[&USEB]")
+_COMMENT_AS_SPACE = re.compile(r"[&USEB]c+[nsvfbkUSE(&]|[nsv)]c+[&USEB]|[bf]c+\(")
 _LOGIC_AFTER_BREAKOUT = re.compile(r"^\)*&o*\(*[nsvbf(]")
 _SYMBOL_COMPARE = re.compile(r"^\)*=+o*[nsv]")
 _NUMERIC_START = re.compile(
     rf"^(?:o?n(?:on)*|\)+|o?v)\)*(?:&{_EXPR}|;{_STMT}|B[nbf]|c$|U)|^&{_EXPR}|^&[nv]c?$|^o?E(?:v|k[bnf]|b[(.v]|;)|^o?n\)*{_STMT}|^[nvb]\)+k[bkn]|^[nvb]\)+(?:&{_EXPR}|c$|;)"
     rf"|^o?n=n&|^\)+c$|^Bn(?:$|c|,|=)|^b(?:on)?&o*\(*o*[nv]\)*o*=|^\)+kbk"
 )
-_STATEMENT = re.compile(r"^\(*Sv|^\(*S[^;k]{0,40}k[^;]{0,40}=[nsvf(]|^\(*S[^;]{0,30}B[nbf]|^\(*S[^k]{0,30}?[fnvo][^k]{0,30}k[bf(]|^\(*S\(|^\(*Sf\(|^S[bo,]{1,6}k[b]{1,3};")
+_STATEMENT = re.compile(r"^\(*Sv|^\(*S[^;k]{0,40}k[^;]{0,40}=[nsvbf(]|^\(*S[^;]{0,30}B[nbf]|^\(*S[^k]{0,30}?[fnvo][^k]{0,30}k[bf(]|^\(*S\(|^\(*Sf\(|^S[bo,]{1,6}k[b]{1,3};")
 # Nothing but SQL: operands, operators, calls, parentheses (and a trailing comment).
 _ALL_SQL = re.compile(r"^[nsvfSo&=(),;kU.]{3,}c?$")
 
@@ -254,6 +257,13 @@ def _strong_token(tokens: list[Token]) -> str | None:
 
 def detect(text: str) -> SqlMatch | None:
     """The first reason ``text`` (decoded, lower-cased) reads as SQL injection, or None."""
+    found = _detect(text)
+    if found is None and _GLUED.search(text) is not None:
+        found = _detect(_GLUED.sub(r" \1 ", text))  # 1or1=1: MySQL splits digits from keywords
+    return found
+
+
+def _detect(text: str) -> SqlMatch | None:
     contexts = [""]
     if "'" in text:
         contexts.append("'")
@@ -353,7 +363,7 @@ def _valid_tail(tokens: list[Token], quote: str) -> bool:
     rest = tokens[1:]
     while rest and rest[0].kind == ")":
         rest = rest[1:]
-    if len(rest) == 2 and rest[0].kind in "=o&" and rest[1].kind == "s" and len(tokens[0].text.strip()) <= 2 \
+    if len(rest) == 2 and rest[0].kind in "=o&" and rest[1].kind == "s" and 1 <= len(tokens[0].text.strip()) <= 2 \
             and rest[1].text.startswith(quote) and len(rest[1].text.strip(quote + " ")) <= 2 \
             and not (len(rest[1].text.rstrip()) > 1 and rest[1].text.rstrip().endswith(quote)):
         return True  # A '+' B, a 'xor' b: two short operands around an operator

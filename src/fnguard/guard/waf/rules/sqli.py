@@ -13,6 +13,8 @@ def _tokenizer(forms: Forms) -> str | None:
     found = detect(text)
     if found is None and "+" in text and " " not in text.strip():
         found = detect(text.replace("+", " "))  # form and query encodings use + for a space
+    if found is None and "\\'" in text:
+        found = detect(text.replace("\\'", "'"))  # \' left by an escaping layer the attacker works around
     if found is None:
         return None
     return f"{found.reason} [{found.context or 'as-is'}:{found.fingerprint[:20]}] {forms.decoded[:120]}"
