@@ -602,3 +602,14 @@ def test_request_validation_of_rest_routes(tmp_path: Path) -> None:
 """)
     validation = {t.method: t.config["request_validation"] for t in _fn(app, "Fn").triggers}
     assert validation == {"POST": True, "GET": False}
+
+
+def test_account_log_subscription_and_vpc_lattice(corpus: Path) -> None:
+    patterns = corpus / "apps" / "serverless-patterns-python-sam"
+    logs = load_file(patterns / "cloudwatch-account-subscription-Lambda-sns-notification" / "template.yaml")
+    triggers = _fn(logs, "NotificationLambda").triggers
+    assert [(t.type, t.source, t.config["filter"]) for t in triggers] == [("cloudwatchLog", "account", "Exception")]
+    lattice = load_file(patterns / "vpc-lattice-lambda" / "template.yaml")
+    reached = {f.name: [(t.type, t.public, t.config.get("service")) for t in f.triggers] for f in lattice.functions}
+    assert reached["VLFunctionPrimary"] == [("other", False, "vpc-lattice")]
+    assert reached["VLFunctionSecondary"] == [("other", False, "vpc-lattice")]

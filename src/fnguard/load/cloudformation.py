@@ -6,6 +6,7 @@ one mapping serves both formats; findings still point at lines of the template a
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -148,7 +149,7 @@ def _check(path: Path, document: Any) -> None:
 # -- the mapping ----------------------------------------------------------------------------
 
 _SUB_NAME = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
-_FUNCTION_ARN = re.compile(r":function:([A-Za-z0-9_-]+)")
+_FUNCTION_ARN = re.compile(r":function:([A-Za-z0-9_-]+|\$\{[A-Za-z0-9:.]+\})")
 _ACCOUNT = re.compile(r"^(\d{12}|arn:aws[a-z-]*:iam::\d{12}:root)$")
 _BATCH_KEYS = {
     "BatchSize": "batch_size",
@@ -265,6 +266,8 @@ class Mapper:
             name = self.res[lid].properties.get("FunctionName")
             if isinstance(name, str):
                 names[name] = lid
+            elif isinstance(name, Mapping):  # a parameter without default: ARNs say ``${Param}``
+                names[to_text(name)] = lid
         return names
 
     def fn(self, value: Any, depth: int = 0) -> str | None:
@@ -651,6 +654,8 @@ class Mapper:
             "AWS::Pipes::Pipe": self._pipe,
             "AWS::AppSync::DataSource": self._appsync_data_source,
             "AWS::CloudFront::Distribution": self._distribution,
+            "AWS::Logs::AccountPolicy": self._account_log_policy,
+            "AWS::VpcLattice::TargetGroup": self._lattice_target_group,
         }
         for lid, resource in self.res.items():
             handler = handlers.get(resource.type)
@@ -832,6 +837,43 @@ class Mapper:
         self.add_trigger(self.fn(props.get("DestinationArn")), Trigger(
             type="cloudwatchLog", source=self._source(props.get("LogGroupName")),
             config={"filter": props.get("FilterPattern")}, location=self.loc(lid)))
+
+    def _account_log_policy(self, lid: str, props: Mapping[str, Any]) -> None:
+        """An account-wide subscription filter: every log group of the account feeds the function."""
+        if str(props.get("PolicyType", "")).upper() != "SUBSCRIPTION_FILTER_POLICY":
+            return
+        document = props.get("PolicyDocument")
+        if isinstance(document, dict) and "Fn::Sub" in document:
+            document = to_text(document)
+        if isinstance(document, str):
+            try:
+                document = json.loads(document)
+            except ValueError:
+                return
+        if isinstance(document, Mapping):
+            self.add_trigger(self.fn(document.get("DestinationArn")), Trigger(
+                type="cloudwatchLog", source="account", config={"filter": document.get("FilterPattern"),
+                                                                "account_policy": lid},
+                location=self.loc(lid)))
+
+    def _lattice_target_group(self, lid: str, props: Mapping[str, Any]) -> None:
+        """VPC Lattice: reachable from the service network's VPCs, with the service's auth type."""
+        if str(props.get("Type", "")).upper() != "LAMBDA":
+            return
+        auth = "none"
+        for resource in self.res.values():
+            groups = nested(resource.properties, "DefaultAction", "Forward", "TargetGroups")
+            if resource.type != "AWS::VpcLattice::Listener" or not any(
+                    isinstance(g, Mapping) and self.ref(g.get("TargetGroupIdentifier")) == lid for g in items(groups)):
+                continue
+            service = self.ref(resource.properties.get("ServiceIdentifier"))
+            if service and str(self.res[service].properties.get("AuthType", "")).upper() == "AWS_IAM":
+                auth = "iam"
+        for target in items(props.get("Targets")):
+            if isinstance(target, Mapping):
+                self.add_trigger(self.fn(target.get("Id")), Trigger(
+                    type="other", source=lid, auth=auth, config={"service": "vpc-lattice"},
+                    location=self.loc(lid)))
 
     def _pipe(self, lid: str, props: Mapping[str, Any]) -> None:
         for role in ("Target", "Enrichment"):
