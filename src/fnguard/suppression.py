@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -17,8 +18,17 @@ from fnguard.project_config import IgnoreEntry
 _INLINE = re.compile(r"fnguard:\s*ignore(?:\[([A-Za-z0-9_,\s-]+)\])?")
 
 
-@lru_cache(maxsize=256)
 def _lines(path: str) -> tuple[str, ...]:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return ()
+    return _read_lines(path, info.st_mtime_ns, info.st_size)
+
+
+@lru_cache(maxsize=256)
+def _read_lines(path: str, mtime_ns: int, size: int) -> tuple[str, ...]:
+    """Cached per file version: a file edited between two scans in one process is read again."""
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
             return tuple(handle.read().splitlines())

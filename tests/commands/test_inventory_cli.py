@@ -32,4 +32,4 @@ def test_example_triggers_match_the_template(examples):
     assert [t[0] for t in skeleton["AnalyticsFunction"]["triggers"]] == ["kinesis"]
     assert [t[0] for t in skeleton["CleanupFunction"]["triggers"]] == ["schedule"]
     fixed = _skeleton(examples / "media-pipeline/fixed")
-    assert fixed["UploadUrlFunction"]["triggers"] == [("httpApi", True, "jwt")]
+    assert fixed["UploadUrlFunction"]["triggers"] == [("httpApi", False, "jwt")]  # needs a token: not public

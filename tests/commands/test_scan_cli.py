@@ -118,7 +118,7 @@ def test_inline_and_config_suppression(examples, tmp_path, capsys):
     key = (target["rule_id"], target["file"], target["line"])
     assert key not in {(f["rule_id"], f["file"], f["line"]) for f in after["findings"]}
     assert after["suppressed"]["inline"] >= 1
-    some_rule = before["findings"][0]["rule_id"]
+    some_rule = after["findings"][0]["rule_id"]  # one not already hidden inline
     (app / "fnguard.yml").write_text(f"ignore:\n  - rule: {some_rule}\n    reason: accepted for the test\n")
     _, configured = scan_json(app, capsys, "--fail-on", "info")
     assert all(f["rule_id"] != some_rule for f in configured["findings"])
