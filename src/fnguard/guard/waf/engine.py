@@ -51,7 +51,8 @@ _EMBEDDED = re.compile(r"ro0ab|aced0005|kztaa|cs7qa|gasv|gaij|gajj|gasl|aaeaaad"
 _HIDDEN_WORDS = (
     r"transformer|factory|closure|templatesimpl|rowsetimpl|processbuilder|runtime|java\.|"
     r"netstat|whoami|ifconfig|ipconfig|systeminfo|tasklist|__|prototype|0x2e|0x2f|0x5c|convert\.|etc.{0,6}passwd|"
-    r"ro0ab|aced0005|kztaa|cs7qa|gasv|gaij|gajj|gasl|aaeaaad"
+    r"ro0ab|aced0005|kztaa|cs7qa|gasv|gaij|gajj|gasl|aaeaaad|passwd|\.ht(?:access|passwd)|^\.env|boot\.ini|win\.ini|"
+    r"web\.config|id_rsa|\.\.(?:2f|5c)"
 )
 _HIDDEN = re.compile(_HIDDEN_WORDS)
 # A value of letters, digits and . , _ - only: the walk skips it unless it hides one of the above.

@@ -18,7 +18,11 @@ MAX_TRANSFORMED = 256 * 1024
 
 _PCT_RUN = re.compile(r"(?:%[0-9a-fA-F]{2})+")
 _PCT_U = re.compile(r"%u([0-9a-fA-F]{4})")
-_OVERLONG2 = re.compile(rb"[\xc0\xc1][\x80-\xbf]")
+_OVERLONG2 = re.compile(rb"[\xc0\xc1][\x80-\xff]")
+# "%%35%%63" decodes to "%5%c": a percent sign split across hex digits, rejoined before the next round
+_SPLIT_PCT = re.compile(r"%([0-9a-fA-F])%([0-9a-fA-F])")
+# Look-alikes that best-fit code pages and some decoders turn into path separators
+_LOOKALIKES = {0x2215: "/", 0x2044: "/", 0x2216: "\\", 0xEFC8: "/", 0xF025: "\\", 0xFF0E: ".", 0x2024: "."}
 _OVERLONG3 = re.compile(rb"\xe0[\x80-\x9f][\x80-\xbf]")
 _OVERLONG_LONG = re.compile(rb"(?:\xf0\x80\x80|\xf8\x80\x80\x80|\xfc\x80\x80\x80\x80)[\x80-\xbf]")
 _STRAY_LEAD = re.compile(rb"[\xc0\xc1](?![\x80-\xbf])")
@@ -32,7 +36,12 @@ _LOOSE_ENTITIES = re.compile(r"&(tab|newline|colon|lpar|rpar|lt|gt|quot|apos|sol
 
 def _overlong2(match: re.Match[bytes]) -> bytes:
     b0, b1 = match.group()
-    return bytes([((b0 & 0x1F) << 6) | (b1 & 0x3F)])
+    low = b1 & 0x3F
+    code = ((b0 & 0x1F) << 6) | low
+    # IIS-era decoders dropped the high bits: %c1%af and %c0%ee reached the file system as "/", "."
+    if code not in (0x2E, 0x2F, 0x5C) and low in (0x2E, 0x2F):
+        code = low
+    return bytes([code])
 
 
 def _overlong3(match: re.Match[bytes]) -> bytes:
@@ -95,6 +104,8 @@ def decode(text: str, rounds: int = DECODE_ROUNDS) -> str:
     """Repeatedly undo every encoding until the text stops changing (at most ``rounds``)."""
     for _ in range(rounds):
         before = text
+        if "%" in text:
+            text = _SPLIT_PCT.sub(r"%\1\2", text)
         text = url_decode(text)
         text = html_decode(text)
         text = js_unescape(text)
@@ -105,7 +116,7 @@ def decode(text: str, rounds: int = DECODE_ROUNDS) -> str:
     if "\x00" in text:
         text = text.replace("\x00", "")
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
+        text = unicodedata.normalize("NFKC", text.translate(_LOOKALIKES))
     return text
 
 
