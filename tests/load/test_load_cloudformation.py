@@ -754,3 +754,42 @@ Resources:
 """)
     buses = sorted((t.source, t.public) for t in _fn(app, "Fn").triggers)
     assert buses == [("Bus", True), ("default", False)]
+
+
+def test_state_machines_ses_rules_and_object_lambda(tmp_path: Path) -> None:
+    app = _load(tmp_path, """
+Resources:
+  Step:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: python3.12, Handler: a.b, Role: r, Code: {ZipFile: x}}
+  Mail:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: python3.12, Handler: a.b, Role: r, Code: {ZipFile: x}}
+  Transform:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: python3.12, Handler: a.b, Role: r, Code: {ZipFile: x}}
+  Machine:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      RoleArn: r
+      DefinitionString: '{"StartAt": "Mail", "States": {"Mail": {"Type": "Task", "Resource": "${Fn}"}}}'
+      DefinitionSubstitutions: {Fn: !GetAtt Step.Arn}
+  Rule:
+    Type: AWS::SES::ReceiptRule
+    Properties:
+      RuleSetName: set
+      Rule:
+        Recipients: [support@example.com]
+        Actions: [{LambdaAction: {FunctionArn: !GetAtt Mail.Arn, InvocationType: Event}}]
+  Point:
+    Type: AWS::S3ObjectLambda::AccessPoint
+    Properties:
+      ObjectLambdaConfiguration:
+        SupportingAccessPoint: ap
+        TransformationConfigurations:
+          - Actions: [GetObject]
+            ContentTransformation: {AwsLambda: {FunctionArn: !GetAtt Transform.Arn}}
+""")
+    reached = {f.name: [(t.source, t.public, t.config["service"]) for t in f.triggers] for f in app.functions}
+    assert reached == {"Step": [("Machine", False, "states")], "Mail": [("Rule", True, "ses")],
+                       "Transform": [("Point", False, "s3-object-lambda")]}

@@ -656,6 +656,9 @@ class Mapper:
             "AWS::CloudFront::Distribution": self._distribution,
             "AWS::Logs::AccountPolicy": self._account_log_policy,
             "AWS::VpcLattice::TargetGroup": self._lattice_target_group,
+            "AWS::StepFunctions::StateMachine": self._state_machine,
+            "AWS::SES::ReceiptRule": self._receipt_rule,
+            "AWS::S3ObjectLambda::AccessPoint": self._object_lambda,
         }
         for lid, resource in self.res.items():
             handler = handlers.get(resource.type)
@@ -873,6 +876,51 @@ class Mapper:
             if isinstance(target, Mapping):
                 self.add_trigger(self.fn(target.get("Id")), Trigger(
                     type="other", source=lid, auth=auth, config={"service": "vpc-lattice"},
+                    location=self.loc(lid)))
+
+    def _state_machine(self, lid: str, props: Mapping[str, Any]) -> None:
+        """Functions a state machine's definition (or its substitutions) names: it invokes them."""
+        found: list[str] = []
+
+        def walk(value: Any, depth: int) -> None:
+            named = isinstance(value, Mapping) or (isinstance(value, str) and ":function:" in value)
+            function = self.fn(value) if named else None  # a state may share a function's name
+            if function is not None:
+                if function not in found:
+                    found.append(function)
+            elif isinstance(value, Mapping) and depth < 30:
+                for child in value.values():
+                    walk(child, depth + 1)
+            elif isinstance(value, list) and depth < 30:
+                for child in value:
+                    walk(child, depth + 1)
+
+        walk({k: v for k, v in props.items() if k not in ("RoleArn", "Role", "Tags")}, 0)
+        for function in found:
+            self.add_trigger(function, Trigger(type="other", source=lid, config={"service": "states"},
+                                               location=self.loc(lid)))
+
+    def _receipt_rule(self, lid: str, props: Mapping[str, Any]) -> None:
+        """SES receiving: anyone on the internet can send the email that runs the function."""
+        rule = mapping(props.get("Rule"))
+        for action in items(rule.get("Actions")):
+            target = nested(action, "LambdaAction", "FunctionArn")
+            if target is not None:
+                self.add_trigger(self.fn(target), Trigger(
+                    type="other", source=lid, public=True, auth="none",
+                    config={"service": "ses", "recipients": rule.get("Recipients"),
+                            "invocation": nested(action, "LambdaAction", "InvocationType")},
+                    location=self.loc(lid)))
+
+    def _object_lambda(self, lid: str, props: Mapping[str, Any]) -> None:
+        """S3 Object Lambda: the function transforms objects read through the access point."""
+        configuration = mapping(props.get("ObjectLambdaConfiguration"))
+        for transformation in items(configuration.get("TransformationConfigurations")):
+            target = nested(transformation, "ContentTransformation", "AwsLambda", "FunctionArn")
+            if target is not None:
+                self.add_trigger(self.fn(target), Trigger(
+                    type="other", source=lid, auth="iam",
+                    config={"service": "s3-object-lambda", "actions": nested(transformation, "Actions")},
                     location=self.loc(lid)))
 
     def _pipe(self, lid: str, props: Mapping[str, Any]) -> None:
