@@ -34,13 +34,13 @@ DEFAULTS: Mapping[str, Any] = {
 
 # Markers that mean "decode first, then look again": percent, entity and backslash escapes.
 _DECODE_MARKERS = ("%", "&", "\\", "+")
-_KEY_MARKERS = ("$", "__", "prototype", "constructor", "[")
+_KEY_MARKERS = ("$", "&", "__", "prototype", "constructor", "[")
 # Nothing but letters, digits and . , _ - : names, ids, dates, tokens. Nothing to see.
 _PLAIN = re.compile(r"[a-z0-9_.,\-]*")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{14,}={0,2}")
 # Trigger literals found inside longer words (base64 runs, 0x2e0x2e, field__lookup): tested with ``in``;
 # every other literal wakes its classes when its leading word is a whole word of the value.
-_INSIDE_WORDS = frozenset(("0.0.0.0", "127.", "169.254", "100.100", "ro0ab", "cs7qa", "kztaa", "aced", "0x2e", "__", "_$$nd", "c__builtin", "c__builtin__"))
+_INSIDE_WORDS = frozenset(("1or", "or1", "1and", "and1", "0.0.0.0", "127.", "169.254", "100.100", "ro0ab", "cs7qa", "kztaa", "aced", "0x2e", "__", "_$$nd", "c__builtin", "c__builtin__"))
 _FORM = re.compile(r"[\w.\-\[\]%$]{1,80}=[^&]*(?:&[\w.\-\[\]%$]{1,80}=[^&]*)*")
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_\-]*")
 _WORD = re.compile(r"[a-z0-9_]+")
@@ -52,7 +52,7 @@ _HIDDEN_WORDS = (
     r"transformer|factory|closure|templatesimpl|rowsetimpl|processbuilder|runtime|java\.|"
     r"netstat|whoami|ifconfig|ipconfig|systeminfo|tasklist|__|prototype|0x2e|0x2f|0x5c|convert\.|etc.{0,6}passwd|"
     r"ro0ab|aced0005|kztaa|cs7qa|gasv|gaij|gajj|gasl|aaeaaad|passwd|\.ht(?:access|passwd)|^\.env|boot\.ini|win\.ini|"
-    r"web\.config|id_rsa|\.\.(?:2f|5c)"
+    r"web\.config|id_rsa|\.\.(?:2f|5c)|sysinfo"
 )
 _HIDDEN = re.compile(_HIDDEN_WORDS)
 # A value of letters, digits and . , _ - only: the walk skips it unless it hides one of the above.
@@ -82,6 +82,8 @@ class _Triggers:
         substrings: dict[str, set[str]] = {}
         wakes = [(literal, group.attack_class) for group in groups for literal in group.needs]
         wakes += [(literal, rule.rule_id) for group in groups for rule in group.rules for literal in rule.needs]
+        # a rule's own triggers wake its class too
+        wakes += [(literal, group.attack_class) for group in groups for rule in group.rules for literal in rule.needs]
         for literal, token in wakes:
             head = _WORD.match(literal)
             if literal in _INSIDE_WORDS or literal.startswith("_"):

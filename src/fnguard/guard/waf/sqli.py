@@ -209,7 +209,7 @@ def fingerprint(tokens: list[Token]) -> str:
 _STMT = r"(?:S(?:[onvf(]|b[,k]|k[bo(])|E(?:$|c|;|o|k[bn]|b[snv(,;c.]|bk[b(]|b$|v|n|\(|f\())"
 # An operand followed by something that makes it an expression, a call, a sub-query or a variable.
 _EXPR = rf"(?:o*\(*o*(?:(?:[nsvb]\)*o+)*[nsvb]\)*o*(?:=|o+\(*(?:f\(|[nsvb]\)*=))|[nsv]\)*c|f\(|{_STMT}|v)|\(+[nsvb])"
-_ANYWHERE = re.compile(rf"U\(*S|&o*\(*n\)*(?:on)*=o*\(*n|B\(+[nvs]\)*[&=o]|\)+S[nvf(o]|;(?:{_STMT}|E[kXc;]|Eb$|kv|k{{1,2}}E)|[=o,&n]\(+S(?:[onvf(]|b[,ok])|Bn(?:\)*c|\)*$|,n|=n)|B[nb]c")
+_ANYWHERE = re.compile(rf"U\(*S|[=o,&]\(+S$|&o*\(*n\)*(?:on)*=o*\(*n|B\(+[nvs]\)*[&=o]|\)+S[nvf(o]|;(?:{_STMT}|E[kXc;]|Eb$|kv|k{{1,2}}E)|[=o,&n]\(+S(?:[onvf(]|b[,ok])|Bn(?:\)*c|\)*$|,n|=n)|B[nb]c")
 _AFTER_BREAKOUT = re.compile(
     rf"^\)*(?:&{_EXPR}|;(?:c|$|k{{0,2}}(?:{_STMT}|E))|B[nbf]|{_STMT}|c|\(+S|[=o](?:\(*(?:f\(|v|[ES]|\())"
     rf"|,\(*(?:f\(|[ES]|v)|f\([^)]{{0,20}}\)+[=o&c]|E[bkvn,=o(]{{0,12}}(?:;|c$)|;[^;]{{0,10}}(?:[ES]|c$))"

@@ -40,7 +40,7 @@ _COMMAND_WORDS = tuple(dict.fromkeys(
     (_TOOLS + "|" + _WEAK).replace("\\", "").replace("(?:-[a-z]+)?", "").replace("[23]?", "").split("|")
 ))
 # Words that run the command after them (time curl ..., sudo -u x id, nohup nc ...).
-_PREFIXES = r"(?:(?:time|nohup|sudo|exec|env|strace|ltrace|nice|xargs|command|builtin|eval)\s+)*"
+_PREFIXES = r"(?:(?:time|nohup|sudo|exec|env|strace|ltrace|nice|xargs|command|builtin|eval|\$[a-z_][a-z0-9_]{0,20})\s+)*"
 _SEP = r"(?:^|[;|&\n\r`<]|\$\(|\(\s*|\{\s*|%0a|\|\||&&|\\n)"
 _AFTER_SEP = re.compile(
     rf"{_SEP}\s*{_PREFIXES}(?:[a-z]:)?(?:[a-z0-9_.-]{{0,40}}[/\\])*({_TOOLS}|{_WEAK})"
@@ -134,7 +134,7 @@ RULES = ClassRules(
         Rule("FGW-CMDI-102", "cmdi", "critical", 1, "shellshock function definition in a value",
              pattern=rx(r"\(\s*\)\s*\{[^}]{0,40};\s*\}\s*;"), forms=("text",), needs=('()',)),
         Rule("FGW-CMDI-103", "cmdi", "critical", 1, "command substitution with a command ($(...) or `...`)",
-             pattern=rx(rf"\$\(\s*[a-z/][^)]{{0,100}}\)|`\s*(?:[a-z0-9_./-]{{0,40}}/)?(?:{_TOOLS})(?:[\s`;|&<>]|$)"), forms=("raw", "text")),
+             pattern=rx(rf"\$\(\s*[a-z/][^)]{{0,100}}\)|`\s*(?:[a-z0-9_./-]{{0,40}}/)?(?:{_TOOLS})(?:[\s`;|&<>]|$)|`\s*(?:{_WEAK})\s+[-/\d$][^`]{{0,60}}`"), forms=("raw", "text")),
         Rule("FGW-CMDI-104", "cmdi", "high", 1, "shell globbing/IFS obfuscation of commands and paths",
              pattern=rx(r"/\?\?\?/|/[a-z?]{0,4}\?[a-z?]{0,4}/[a-z?*]{1,10}|\$\{?ifs\b|\$\{[a-z_]{1,20}:\d{1,3}:\d{1,3}\}|\{[a-z]{1,12},[-/.a-z0-9$]{1,40}[},]|\b(?:c\$\$at|ca(?:\\|['\"]{1,2})t)\b"),
              forms=("raw", "text"), needs=('?', 'ifs', '${', '{', '$$', 'ca')),

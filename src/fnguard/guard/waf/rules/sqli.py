@@ -48,5 +48,6 @@ RULES = ClassRules(
            'ascii', 'substring', 'substr', 'concat', 'group_concat', 'concat_ws', 'unhex', 'chr', 'char_length', 'md5',
            'extractvalue', 'updatexml', 'information_schema', 'sysobjects', 'syscolumns', 'sysdatabases', 'pg_catalog',
            'sqlite_master', 'xp_cmdshell', 'load_file', 'outfile', 'dumpfile', 'randomblob', 'utl_inaddr', 'dbms_pipe',
-           'json_extract', 'json_keys', 'name_const', 'version', 'database', 'current_user', 'system_user'),
+           'json_extract', 'json_keys', 'name_const', 'version', 'database', 'current_user', 'system_user',
+           'xor', '1or', 'or1', '1and', 'and1'),
 )

@@ -12,7 +12,7 @@ RULES = ClassRules(
     None,
     (
         Rule("FGW-SSTI-101", "ssti", "critical", 1, "template expression reaching Python internals",
-             pattern=rx(rf"(?:\{{\{{|\{{%|\$\{{|<%|#\{{)[^}}]{{0,400}}?(?:{_DUNDER}|\bself\.(?:_?template|module|attr|__init__)|\b(?:lipsum|cycler|joiner|namespace|request|config|url_for|get_flashed_messages)\.__|\|\s*attr\s*\()"),
+             pattern=rx(rf"(?:\{{\{{|\{{%|\$\{{|<%|#\{{)[^}}]{{0,400}}?(?:{_DUNDER}|\bself\.(?:_?template|module|attr|__init__)|\.(?:subclasses|mro|__base__|base\.subclasses)\s*\(|\b(?:lipsum|cycler|joiner|namespace|request|config|url_for|get_flashed_messages)\.__|\|\s*attr\s*\()"),
              forms=("text",)),
         Rule("FGW-SSTI-102", "ssti", "critical", 1, "template expression executing commands or Java reflection",
              pattern=rx(r"(?:\{\{|\{%|\$\{|<%|#\{|\*\{|#set\s*\()[^}]{0,400}?(?:\bos\.(?:system|popen)|popen\d?\(|\.exec\(|getruntime|processbuilder|java\.lang\.|forname\(|\bt\s*\(\s*java\.|freemarker\.template\.utility\.execute|\bnew\s*\(\s*\)|system\(|shell_exec|passthru|`[^`]{1,80}`|registerundefinedfiltercallback|getclass\(\)|classloader|\.getenv\(|\.setattribute\()"),

@@ -87,7 +87,7 @@ RULES = ClassRules(
              pattern=rx(rf"[\"'`][^<>\"'`]{{0,40}}?[\s/]{_EVENT}\s*=\s*[\"'`]?[^\s\"'`]{{0,40}}?(?:\(|`|alert|prompt|confirm|eval|location|document|window|this\.)|[\"'`]\s*/?\s*>\s*<\s*[a-z!/]"),
              forms=("text",), needs=('"', "'", '`')),
         Rule("FGW-XSS-105", "xss", "high", 1, "HTML tag with script-bearing attribute (src/href/data/action/formaction with script or data URL)",
-             pattern=rx(r"<[a-z][^>]{0,300}?\b(?:src|href|data|action|formaction|xlink:href|background|dynsrc|lowsrc|poster|srcdoc|code|codebase|value|to|from|values|datasrc|datafld|dataformatas)\s*=\s*[\"'`]?\s*(?:data:\s*(?:text/html|image/svg|application/(?:x-)?(?:javascript|xhtml)|text/javascript)|&#|[\"']?\s*#|javascript|vbscript)|<[a-z][^>]{0,300}?\bsrcdoc\s*="),
+             pattern=rx(r"<[a-z][^>]{0,300}?\b(?:src|href|data|action|formaction|xlink:href|background|dynsrc|lowsrc|poster|srcdoc|code|codebase|value|to|from|values|datasrc|datafld|dataformatas)\s*=\s*[\"'`]?\s*(?:data:\s*(?:text/html|image/svg|application/(?:x-)?(?:javascript|xhtml)|text/javascript)|data:[a-z0-9/+.-]{1,60}[^,\"']{0,40}base64\s*,|&#|[\"']?\s*#|javascript|vbscript)|<[a-z][^>]{0,300}?\bsrcdoc\s*="),
              forms=("text",), needs=('<',)),
         Rule("FGW-XSS-106", "xss", "high", 1, "CSS expression(), behaviour or binding",
              pattern=rx(r"expression\s*\(|-moz-binding\s*:|behavior\s*:\s*url|@import\s*[\"'(]|url\s*\(\s*[\"']?\s*(?:javascript|vbscript|data:)"),
