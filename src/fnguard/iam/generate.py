@@ -227,10 +227,12 @@ def _target_of_template_value(raw: Any, app: App) -> _Target | None:
         return None
     if isinstance(raw, str) and raw:
         if raw.startswith("https://sqs."):
-            region_account_name = raw.split("/")
-            if len(region_account_name) >= 5:
-                return _Target(f"arn:${{AWS::Partition}}:sqs:${{AWS::Region}}:{region_account_name[3]}:"
-                               f"{region_account_name[4]}", "arn")
+            parts = raw.split("/")
+            if len(parts) >= 5:
+                logical = _by_physical_name(app).get(parts[4])
+                if logical:
+                    return _logical_target(logical, app)
+                return _Target(f"arn:${{AWS::Partition}}:sqs:${{AWS::Region}}:{parts[3]}:{parts[4]}", "arn")
         if raw.startswith("arn:"):
             return _Target(raw, "arn")
         if "${" in raw or raw.startswith(("http:", "https:")) or "/" in raw.strip("/") and not raw.startswith("/"):
@@ -523,7 +525,7 @@ def least_privilege(app: App, function: Function, needs: FunctionNeeds) -> list[
     """Statements granting exactly the needs, one per distinct resource set, actions sorted."""
     groups: dict[tuple[str, ...], set[str]] = {}
     for need in needs.needs:
-        resources = _narrow(need, function.statements, app)
+        resources = tuple(sorted({template_form(r, app) for r in _narrow(need, function.statements, app)}))
         groups.setdefault(resources, set()).add(need.action)
     return [
         Statement("Allow", tuple(sorted(actions)), resources=resources, source="fnguard:generated")
