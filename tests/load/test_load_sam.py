@@ -613,3 +613,8 @@ def test_account_log_subscription_and_vpc_lattice(corpus: Path) -> None:
     reached = {f.name: [(t.type, t.public, t.config.get("service")) for t in f.triggers] for f in lattice.functions}
     assert reached["VLFunctionPrimary"] == [("other", False, "vpc-lattice")]
     assert reached["VLFunctionSecondary"] == [("other", False, "vpc-lattice")]
+
+
+def test_layers_keep_the_name_written_in_the_template(corpus: Path) -> None:
+    app = load_file(corpus / "apps" / "serverless-patterns-python-sam" / "lambda-layer" / "template.yml")
+    assert _fn(app, "PyMySQLLayerLambdaFunction").layers == ("${PyMySQLLayer}",)

@@ -505,7 +505,7 @@ class Mapper:
             role_shared_with=shared,
             statements=tuple(statements),
             managed_policies=tuple(managed),
-            layers=tuple(to_text(layer) for layer in layers) if isinstance(layers, list) else (),
+            layers=tuple(self._written_name(layer) for layer in items(layers)),
             tracing=_str(tracing),
             dead_letter=_nested_text(dead_letter, "TargetArn") if isinstance(dead_letter, Mapping) else None,
             on_failure=on_failure,
@@ -516,6 +516,13 @@ class Mapper:
             properties=dict(props),
             location=self.loc(lid),
         )
+
+    def _written_name(self, value: Any) -> str:
+        """``${MyLayer}`` rather than the ``${MyLayer17dc83c83a}`` the SAM translator renamed it to."""
+        target = self.ref(value)
+        if target is not None and self.owner(target) != target:
+            return to_text(value).replace("${" + target, "${" + self.owner(target))
+        return to_text(value)
 
     def _code(self, lid: str, props: Mapping[str, Any], sam: bool) -> tuple[str | None, str | None]:
         """Local code directory (remembered before SAM translation) and inline code."""
