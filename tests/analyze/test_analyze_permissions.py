@@ -100,6 +100,21 @@ def test_escalation_path(tmp_path: Path) -> None:
     assert "FG205" not in rules(run(app_with(tmp_path, PUT, scoped)))
 
 
+def test_pass_role_limited_to_another_service_opens_no_lambda_path(tmp_path: Path) -> None:
+    limited = EXACT + (
+        Statement("Allow", ("iam:PassRole",), resources=("*",),
+                  conditions={"StringEquals": {"iam:PassedToService": "application-autoscaling.amazonaws.com"}}),
+        Statement("Allow", ("lambda:CreateFunction", "lambda:InvokeFunction"), resources=("*",)),
+    )
+    assert "FG205" not in rules(run(app_with(tmp_path, PUT, limited)))
+    to_lambda = EXACT + (
+        Statement("Allow", ("iam:PassRole",), resources=("*",),
+                  conditions={"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}),
+        Statement("Allow", ("lambda:CreateFunction", "lambda:InvokeFunction"), resources=("*",)),
+    )
+    assert "FG205" in rules(run(app_with(tmp_path, PUT, to_lambda)))
+
+
 def test_misspelt_action(tmp_path: Path) -> None:
     statements = EXACT + (Statement("Allow", ("sts:GetCallerIdentify",), resources=("*",)),)
     found = [f for f in run(app_with(tmp_path, PUT, statements)) if f.rule_id == "FG209"]

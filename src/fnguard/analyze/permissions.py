@@ -198,10 +198,10 @@ def check_escalation(app: App, context: ScanContext) -> Iterator[Finding]:
     """Combinations of grants that let the function give itself (or a role it passes) more power."""
     for function in app.functions:
         # Like cloudsplaining, only actions granted on every resource count: iam:PassRole on one
-        # named role, or lambda:CreateFunction on one function name, is not an open path.
-        candidates = {a for path in risky.escalations() for a in path.actions}
-        granted = [a for a in candidates if policy.allowed(function.statements, a, "*", region=app.region)]
-        paths = risky.escalations_in(granted)
+        # named role, or lambda:CreateFunction on one function name, is not an open path. PassRole
+        # is asked with the service the path passes the role to, so that a grant limited by
+        # iam:PassedToService (AWS managed policies do this) opens only its own service's paths.
+        paths = [path for path in risky.escalations() if _path_open(function, path, app.region)]
         if not paths:
             continue
         actions = sorted({catalog.lookup(a).action for p in paths for a in p.actions if catalog.lookup(a)})  # type: ignore[union-attr]
@@ -210,6 +210,20 @@ def check_escalation(app: App, context: ScanContext) -> Iterator[Finding]:
                       f"{', '.join(names[:5])}" + (f" and {len(names) - 5} more" if len(names) > 5 else ""),
                       function=function.name, **_where(function),
                       details={"actions": actions, "paths": names, "subject": "escalation"})
+
+
+_PASSED_TO = {"ecs": "ecs-tasks", "sagemaker": "sagemaker", "ec2": "ec2", "glue": "glue", "lambda": "lambda"}
+
+
+def _path_open(function: Function, path: risky.Escalation, region: str) -> bool:
+    services = sorted({a.split(":")[0] for a in path.actions} - {"iam", "sts"})
+    for action in path.actions:
+        request: dict[str, str] = {}
+        if action == "iam:passrole" and services:
+            request = {"iam:PassedToService": f"{_PASSED_TO.get(services[0], services[0])}.amazonaws.com"}
+        if not policy.allowed(function.statements, action, "*", context=request, region=region):
+            return False
+    return True
 
 
 def _needs(app: App, context: ScanContext) -> dict[str, FunctionNeeds]:
