@@ -65,6 +65,13 @@ def test_service_wildcard_data_plane_and_exfiltration(tmp_path: Path) -> None:
     assert next(f for f in found if f.rule_id == "FG204").details["actions"] == ["s3:*"]
 
 
+def test_wildcard_wider_than_needed_is_reported_with_its_use(tmp_path: Path) -> None:
+    statements = (Statement("Allow", ("dynamodb:*",), resources=("${OrdersTable.Arn}",)),)
+    found = [f for f in run(app_with(tmp_path, PUT, statements)) if f.rule_id == "FG204"]
+    assert found and found[0].details["broader"] == {"dynamodb:*": ["dynamodb:PutItem"]}
+    assert found[0].details["unused"] == [] and "uses 1 of" in found[0].message
+
+
 def test_wildcard_arn_counts_as_every_resource(tmp_path: Path) -> None:
     statements = (Statement("Allow", ("dynamodb:PutItem",), resources=("arn:aws:dynamodb:us-east-1:1:table/*",)),)
     assert "FG203" in rules(run(app_with(tmp_path, PUT, statements)))

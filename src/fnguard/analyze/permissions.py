@@ -281,17 +281,27 @@ def check_needed_vs_granted(app: App, context: ScanContext) -> Iterator[Finding]
         needed = {a.lower() for n in (needs, *sharer_needs) for a in n.actions}
         needed |= {a for f in (function, *sharers) for a in platform_actions(f)}
         unused: list[str] = []
+        broader: dict[str, list[str]] = {}
         for statement in _allows(function.statements):
             for pattern in statement.actions:
-                if not any(catalog.action_matches(pattern, a) for a in needed):
+                used = [a for a in needed if catalog.action_matches(pattern, a)]
+                if not used:
                     unused.append(pattern)
+                elif ("*" in pattern or "?" in pattern) and len(catalog.expand(pattern)) > len(used):
+                    broader[pattern] = sorted(catalog.lookup(a).action for a in used if catalog.lookup(a))  # type: ignore[union-attr]
         unused = sorted(set(unused))
-        if unused:
-            yield finding("FG204", f"{function.name}: granted but never used: {', '.join(unused[:15])}"
-                          + (f" and {len(unused) - 15} more" if len(unused) > 15 else ""),
+        if unused or broader:
+            parts = []
+            if unused:
+                parts.append("granted but never used: " + ", ".join(unused[:15])
+                             + (f" and {len(unused) - 15} more" if len(unused) > 15 else ""))
+            if broader:
+                parts.append("wildcards wider than the code needs: " + ", ".join(
+                    f"{p} (uses {len(u)} of {len(catalog.expand(p))})" for p, u in sorted(broader.items())))
+            yield finding("FG204", f"{function.name}: " + "; ".join(parts),
                           function=function.name, **_where(function),
-                          details={"actions": unused, "needed": sorted(needs.actions),
-                                   "subject": ",".join(unused)})
+                          details={"actions": unused + sorted(broader), "unused": unused, "broader": broader,
+                                   "needed": sorted(needs.actions), "subject": ",".join(unused + sorted(broader))})
 
 
 def _role_sharers(app: App, function: Function) -> list[Function]:
