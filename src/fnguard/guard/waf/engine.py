@@ -40,12 +40,11 @@ _PLAIN = re.compile(r"[a-z0-9_.,\-]*")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{14,}={0,2}")
 # Trigger literals found inside longer words (base64 runs, 0x2e0x2e, field__lookup): tested with ``in``;
 # every other literal wakes its classes when its leading word is a whole word of the value.
-_INSIDE_WORDS = frozenset(("1or", "or1", "1and", "and1", "0.0.0.0", "127.", "169.254", "100.100", "ro0ab", "cs7qa", "kztaa", "aced", "0x2e", "__", "_$$nd", "c__builtin", "c__builtin__"))
+_INSIDE_WORDS = frozenset(("1or", "or1", "1and", "and1", "0.0.0.0", "127.", "169.254", "100.100", "ro0ab",
+                           "gasv", "gaij", "gajj", "gasl", "aaeaaad", "aced0005", "cs7qa", "kztaa", "aced", "0x2e", "__", "_$$nd", "c__builtin", "c__builtin__"))
 _FORM = re.compile(r"[\w.\-\[\]%$]{1,80}=[^&]*(?:&[\w.\-\[\]%$]{1,80}=[^&]*)*")
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_\-]*")
 _WORD = re.compile(r"[a-z0-9_]+")
-# Serialized-object markers hidden inside base64/hex words (no separator to find them by).
-_EMBEDDED = re.compile(r"ro0ab|aced0005|kztaa|cs7qa|gasv|gaij|gajj|gasl|aaeaaad")
 # Words that are attacks even in an otherwise plain value (gadget classes, recon commands,
 # serialized objects in base64).
 _HIDDEN_WORDS = (
@@ -57,6 +56,7 @@ _HIDDEN_WORDS = (
 _HIDDEN = re.compile(_HIDDEN_WORDS)
 # A value of letters, digits and . , _ - only: the walk skips it unless it hides one of the above.
 _PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.,\-]*")
+
 
 
 @dataclass(frozen=True)
@@ -193,13 +193,10 @@ class Engine:
         if len(value) > self.max_value_bytes:
             value = value[: self.max_value_bytes]
         low = value.lower()
-        wanted: set[str] = set()
-        if len(low) >= 6 and _EMBEDDED.search(low) is not None:
-            wanted.add("deserialization")
-        if not wanted and _PLAIN.fullmatch(low) is not None and _HIDDEN.search(low) is None:
+        if _PLAIN.fullmatch(low) is not None and (len(low) < 6 or _HIDDEN.search(low) is None):
             return []
         forms = Forms(value)
-        wanted |= self._triggers.classes(low)
+        wanted = self._triggers.classes(low)
         if not low.isascii() or "%" in low or "&" in low or "\\" in low or "+" in low:
             text = forms.get("text")
             if text != low:
@@ -213,12 +210,11 @@ class Engine:
                 _, _, part = field.partition("=")
                 if part:
                     found.extend(self._scan(url_decode(part, plus=True), nested=True))
+        done = {rule.attack_class for rule, _ in found} if found else ()
         for group in self._value_groups:
-            if group.attack_class not in wanted:
+            if group.attack_class not in wanted or group.attack_class in done:
                 continue
             if group.gate is not None and group.gate.search(forms.get("text")) is None:
-                continue
-            if any(rule.attack_class == group.attack_class for rule, _ in found):
                 continue
             for rule in group.rules:
                 if rule.needs and rule.rule_id not in wanted:

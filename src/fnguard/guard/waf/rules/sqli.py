@@ -44,10 +44,10 @@ RULES = ClassRules(
     needs=("'", '"', '`', ';', '#', '--', '/*', '||', '&&', '@@', ' or ', ' and ', ' xor ', '\tor', '\nor', ')or', 'or(',
            '\tand', '\nand', ')and', 'and(', 'union', 'select', 'having', 'order by', 'group by', 'exec', 'execute', 'pg_sleep', 'drop',
            'insert', 'delete', 'update', 'waitfor', 'sleep', 'benchmark', 'like', 'into', 'declare', 'shutdown',
-           'truncate', 'case', 'null', '::', 'print', 'set', 'grant', 'revoke', 'create', 'where', 'from', 'values',
+           'truncate', '::', 'grant', 'revoke', 'from', 'where', 'case',
            'ascii', 'substring', 'substr', 'concat', 'group_concat', 'concat_ws', 'unhex', 'chr', 'char_length', 'md5',
            'extractvalue', 'updatexml', 'information_schema', 'sysobjects', 'syscolumns', 'sysdatabases', 'pg_catalog',
            'sqlite_master', 'xp_cmdshell', 'load_file', 'outfile', 'dumpfile', 'randomblob', 'utl_inaddr', 'dbms_pipe',
-           'json_extract', 'json_keys', 'name_const', 'version', 'database', 'current_user', 'system_user',
+           'json_extract', 'json_keys', 'name_const', 'current_user', 'system_user',
            'xor', '1or', 'or1', '1and', 'and1'),
 )
