@@ -40,7 +40,7 @@ _PLAIN = re.compile(r"[a-z0-9_.,\-]*")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{14,}={0,2}")
 # Trigger literals found inside longer words (base64 runs, 0x2e0x2e, field__lookup): tested with ``in``;
 # every other literal wakes its classes when its leading word is a whole word of the value.
-_INSIDE_WORDS = frozenset(("1or", "or1", "1and", "and1", "0.0.0.0", "127.", "169.254", "100.100", "ro0ab",
+_INSIDE_WORDS = frozenset(("in (", "in(", "1or", "or1", "1and", "and1", "0.0.0.0", "127.", "169.254", "100.100", "ro0ab",
                            "gasv", "gaij", "gajj", "gasl", "aaeaaad", "aced0005", "cs7qa", "kztaa", "aced", "0x2e", "__", "_$$nd", "c__builtin", "c__builtin__"))
 _FORM = re.compile(r"[\w.\-\[\]%$]{1,80}=[^&]*(?:&[\w.\-\[\]%$]{1,80}=[^&]*)*")
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_\-]*")
