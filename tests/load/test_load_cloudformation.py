@@ -793,3 +793,44 @@ Resources:
     reached = {f.name: [(t.source, t.public, t.config["service"]) for t in f.triggers] for f in app.functions}
     assert reached == {"Step": [("Machine", False, "states")], "Mail": [("Rule", True, "ses")],
                        "Transform": [("Point", False, "s3-object-lambda")]}
+
+
+def test_service_permissions_for_sources_outside_the_template(tmp_path: Path) -> None:
+    app = _load(tmp_path, """
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: python3.12, Handler: a.b, Role: r, Code: {ZipFile: x}}
+  FromApi:
+    Type: AWS::Lambda::Permission
+    Properties:
+      FunctionName: !Ref Fn
+      Action: lambda:InvokeFunction
+      Principal: apigateway.amazonaws.com
+      SourceArn: !Sub "arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:abc123/*/POST/orders"
+  FromBucket:
+    Type: AWS::Lambda::Permission
+    Properties:
+      FunctionName: !GetAtt Fn.Arn
+      Action: lambda:InvokeFunction
+      Principal: s3.amazonaws.com
+      SourceArn: arn:aws:s3:::someone-elses-bucket
+  Rule:
+    Type: AWS::Events::Rule
+    Properties:
+      ScheduleExpression: rate(1 hour)
+      Targets: [{Id: f, Arn: !GetAtt Fn.Arn}]
+  FromRule:
+    Type: AWS::Lambda::Permission
+    Properties:
+      FunctionName: !Ref Fn
+      Action: lambda:InvokeFunction
+      Principal: events.amazonaws.com
+      SourceArn: !GetAtt Rule.Arn
+""")
+    triggers = sorted((t.type, t.source, t.path, t.method, t.auth) for t in _fn(app, "Fn").triggers)
+    assert triggers == [
+        ("http", "arn:aws:execute-api:us-east-1:123456789012:abc123/*/POST/orders", "/orders", "POST", "unknown"),
+        ("s3", "arn:aws:s3:::someone-elses-bucket", None, None, "none"),
+        ("schedule", "rate(1 hour)", None, None, "none"),  # the rule's permission adds nothing
+    ]

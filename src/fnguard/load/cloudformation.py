@@ -172,6 +172,22 @@ _SOURCE_KINDS = (
     ("AWS::MSK::ServerlessCluster", ":kafka:", "kafka"),
     ("AWS::AmazonMQ::Broker", ":mq:", "mq"),
 )
+# Service principal → trigger types it stands for (the first is used for a trigger made from it).
+_PRINCIPAL_TRIGGERS = {
+    "apigateway.amazonaws.com": ("http", "httpApi", "websocket"),
+    "s3.amazonaws.com": ("s3",),
+    "sns.amazonaws.com": ("sns",),
+    "events.amazonaws.com": ("eventBridge", "schedule"),
+    "logs.amazonaws.com": ("cloudwatchLog",),
+    "iot.amazonaws.com": ("iot",),
+    "cognito-idp.amazonaws.com": ("cognito",),
+    "elasticloadbalancing.amazonaws.com": ("alb",),
+    "ses.amazonaws.com": ("other",),
+    "secretsmanager.amazonaws.com": ("other",),
+    "lex.amazonaws.com": ("other",),
+    "connect.amazonaws.com": ("other",),
+    "config.amazonaws.com": ("other",),
+}
 _SERVICE_TRIGGER_PRINCIPALS = {"alexa-appkit.amazon.com": "alexa", "alexa-connectedhome.amazon.com": "alexa"}
 _PUBLIC_WRITE = ("*", "s3:*", "s3:PutObject", "sns:*", "sns:Publish", "sqs:*", "sqs:SendMessage", "events:*",
                  "events:PutEvents")
@@ -486,6 +502,7 @@ class Mapper:
                                         config={"cors": url.get("cors")}, location=self.loc(lid)))
         elif self.expansion is not None:
             triggers.extend(self._unmapped_api_events(lid, triggers))
+        triggers.extend(self._permission_gaps(lid, triggers))
         on_failure = self.on_failure.get(lid)
         if sam and on_failure is None:
             on_failure = _nested_text(props, "EventInvokeConfig", "DestinationConfig", "OnFailure", "Destination")
@@ -699,6 +716,41 @@ class Mapper:
             type="invoke", source=principal, public=public, auth="none" if public else "iam",
             config={"principal": principal, "action": action, "permission": lid, **conditions},
             location=self.loc(lid)))
+
+    def _permission_gaps(self, function: str, found: list[Trigger]) -> list[Trigger]:
+        """Services allowed to invoke the function, for sources this template does not wire.
+
+        Buckets, topics or APIs defined elsewhere (another stack, a BodyS3Location) still reach
+        the function; the permission is all the template says about them, so it is kept.
+        """
+        added: list[Trigger] = []
+        for lid, resource in self.res.items():
+            props = resource.properties
+            if resource.type != "AWS::Lambda::Permission" or self.fn(props.get("FunctionName")) != function:
+                continue
+            principal = to_text(props.get("Principal", ""))
+            service = re.sub(r"\.[a-z]{2}(-[a-z]+)+-\d\.amazonaws\.com$", ".amazonaws.com", principal)
+            kinds = _PRINCIPAL_TRIGGERS.get(service)
+            source_arn = props.get("SourceArn")
+            source = self.ref(source_arn) or (to_text(source_arn) if source_arn is not None else None)
+            if kinds is None or "/authorizers/" in to_text(source_arn):
+                continue  # not a trigger service, or API Gateway calling an authorizer
+            if any(t.type in kinds and (kinds[0] != "other" or t.source == source
+                                        or t.config.get("service") == service.split(".")[0]) for t in found + added) \
+                    or any(t.config.get("service") == "apigateway-authorizer" for t in found):
+                continue
+            path = method = None
+            if kinds[0] == "http" and source_arn is not None:
+                parts = to_text(source_arn).split("/", 3)
+                if len(parts) == 4:
+                    method = None if parts[2] in ("*", "") else parts[2].upper()
+                    path = "/" + parts[3]
+            config = {"principal": principal, "permission": lid, "from_permission": True}
+            config.update({k: props[k] for k in ("SourceArn", "SourceAccount") if k in props})
+            added.append(Trigger(
+                type=kinds[0], source=source, auth="unknown" if kinds[0] == "http" else "none", path=path,
+                method=method, config=config, location=self.loc(lid)))
+        return added
 
     def _url(self, lid: str, props: Mapping[str, Any]) -> None:
         function = self.fn(props.get("TargetFunctionArn"))
