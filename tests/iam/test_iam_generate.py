@@ -139,3 +139,13 @@ def test_operations_newer_than_the_map_still_get_resources(tmp_path: Path) -> No
     need = generate.function_needs(app, fn).needs[0]
     assert need.action == "bedrock:InvokeModel"
     assert need.resources == ("arn:${AWS::Partition}:bedrock:${AWS::Region}::foundation-model/amazon.titan-text-lite-v1",)
+
+
+def test_names_and_keys_built_from_environment_values(tmp_path: Path) -> None:
+    app, fn = make(tmp_path, 'boto3.client("s3").put_object(Bucket=f"{os.environ[\'STAGE\']}-site", '
+                             'Key=os.environ["PREFIX"] + "/" + event["name"], Body=b"")\n')
+    fn = Function(fn.name, fn.runtime, fn.handler, fn.code_dir, fn.handler_file,
+                  environment={"STAGE": "prod", "PREFIX": "uploads"})
+    app = App(app.name, app.source, app.format, app.root, (fn,),
+              {"Site": Resource("Site", "AWS::S3::Bucket", {"BucketName": "prod-site"})})
+    assert generate.function_needs(app, fn).needs[0].resources == ("arn:${AWS::Partition}:s3:::${Site}/uploads/*",)

@@ -191,12 +191,28 @@ def _target(value: Any, function: Function, app: App) -> _Target | None:
         if isinstance(raw, str) and raw in _by_physical_name(app):
             return _logical_target(_by_physical_name(app)[raw], app)
         return _target_of_template_value(raw, app)
+    if isinstance(value, Text):
+        text = _with_env(value.value, function)
+        return None if "${" in text else _target(Literal(text), function, app)
     if isinstance(value, Literal):
         logical = _by_physical_name(app).get(value.value)
         if logical:
             return _logical_target(logical, app)
         return _target_of_template_value(value.value, app)
     return None
+
+
+_ENV_PART = re.compile(r"\$\{env:([^}]+)\}")
+
+
+def _with_env(text: str, function: Function) -> str:
+    """Fill ``${env:NAME}`` parts with the function's literal environment values."""
+
+    def value(match: re.Match[str]) -> str:
+        raw = function.environment.get(match.group(1))
+        return raw if isinstance(raw, str) and "${" not in raw else match.group(0)
+
+    return _ENV_PART.sub(value, text)
 
 
 def _logical_target(logical: str, app: App) -> _Target:
@@ -283,8 +299,10 @@ def _resources_for(call: Boto3Call, need: boto3_map.ActionNeed, function: Functi
         return ("*",)
     key_value = call.param("Key")
     key = key_value.value if isinstance(key_value, Literal) else None
-    if isinstance(key_value, Text) and not key_value.value.startswith("${"):
-        key = key_value.value.split("${", 1)[0] + "*"  # "thumbnails/" + name → thumbnails/*
+    if isinstance(key_value, Text):
+        filled = _with_env(key_value.value, function)
+        if not filled.startswith("${"):
+            key = filled.split("${", 1)[0] + ("*" if "${" in filled else "")  # "thumbnails/" + name → thumbnails/*
     arn = _arn_for(need.action, target.name, key, target.ref_kind, target.logical)
     if need.action.lower() == "dynamodb:query" and isinstance(call.param("IndexName"), Literal | Env):
         return (arn, f"{arn}/index/*")
