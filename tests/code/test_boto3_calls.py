@@ -254,3 +254,18 @@ def test_dispatch_tables_callbacks_and_inherited_methods(tmp_path: Path) -> None
             return ROUTES[event["httpMethod"]](event)
     """})
     assert summary(handler) == {("dynamodb", "scan"), ("s3", "delete_object"), ("sns", "publish")}
+
+
+def test_calls_inside_lambdas_and_match_statements(tmp_path: Path) -> None:
+    handler = write(tmp_path, {"app.py": """
+        import boto3
+        s3 = boto3.client("s3")
+        def handler(event, context):
+            list(map(lambda key: s3.delete_object(Bucket="b", Key=key), event["keys"]))
+            match event.get("action"):
+                case "notify":
+                    boto3.client("sns").publish(TopicArn="t", Message="m")
+                case _:
+                    pass
+    """})
+    assert summary(handler) == {("s3", "delete_object"), ("sns", "publish")}

@@ -339,10 +339,15 @@ class _Interpreter:
                 out += self.exec_block(handler.body, scope, module, top)
             return out + self.exec_block(stmt.orelse, scope, module, top) + self.exec_block(
                 stmt.finalbody, scope, module, top)
+        out: list[Any] = []
         for child in ast.iter_child_nodes(stmt):
             if isinstance(child, ast.expr):
                 self.eval(child, scope, module)
-        return []
+            elif isinstance(child, ast.stmt):
+                out.extend(self.exec_stmt(child, scope, module, top))
+            elif isinstance(child, ast.match_case):
+                out.extend(self.exec_block(child.body, scope, module, top))
+        return out
 
     def assign(self, target: ast.expr, value: Any, source: ast.expr | None, scope: dict[str, Any],
                module: ParsedModule) -> None:
@@ -420,6 +425,11 @@ class _Interpreter:
         if isinstance(node, ast.Await):
             return self.eval(node.value, scope, module)
         if isinstance(node, ast.Lambda):
+            # Its body runs when something calls it (map, sorted, a callback): read it once now.
+            inner = dict(scope)
+            for arg in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs):
+                inner[arg.arg] = UNKNOWN
+            self.eval(node.body, inner, module)
             return UNKNOWN
         if isinstance(node, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
             inner = dict(scope)
