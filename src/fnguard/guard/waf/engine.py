@@ -30,6 +30,7 @@ DEFAULTS: Mapping[str, Any] = {
     "max_event_bytes": 1024 * 1024,
     "max_time_ms": 20.0,
     "max_depth": 32,
+    "cache_entries": 2048,
 }
 
 # Markers that mean "decode first, then look again": percent, entity and backslash escapes.
@@ -169,10 +170,23 @@ class Engine:
             key_rules.extend(r for r in rules if r.on_keys)
         self._value_groups = tuple(value_groups)
         self._triggers = _Triggers.build(self._value_groups)
+        self._cache_size = int(cfg.get("cache_entries", 2048))
+        self._cache: dict[str, list[tuple[Rule, str]]] = {}
+        self._clean: set[str] = set()
+        """Short values already found clean: warm containers see the same ones every invocation."""
+        self._clean_keys: set[str] = set()
+
         self._key_rules = tuple(key_rules)
         self.rules: tuple[Rule, ...] = tuple(r for g in value_groups for r in g.rules) + tuple(
             r for r in key_rules if not r.on_values
         )
+
+    def _remember(self, seen: set[str], value: str) -> None:
+        """Add to a bounded memo (emptied when full, so a flood of distinct values costs little)."""
+        if self._cache_size and len(value) <= 256:
+            if len(seen) >= self._cache_size:
+                seen.clear()
+            seen.add(value)
 
     # -- single strings -------------------------------------------------------------------------
 
@@ -181,9 +195,25 @@ class Engine:
         return [_detection(rule, location, excerpt, key=False) for rule, excerpt in self._scan(value)]
 
     def _scan(self, value: str, nested: bool = False) -> list[tuple[Rule, str]]:
-        """(rule, excerpt) for each class that fires on ``value``; no path is built for clean values."""
+        """(rule, excerpt) for each class that fires on ``value``; no path is built for clean values.
+
+        Short values are remembered: a warm container sees the same header values, user agents and
+        hosts in every invocation. The cache is bounded (and simply emptied when full) so a flood of
+        distinct values costs memory once, not forever.
+        """
         if not value:
             return []
+        if len(value) <= 256 and self._cache_size:
+            cached = self._cache.get(value)
+            if cached is None:
+                cached = self._scan_uncached(value, nested)
+                if len(self._cache) >= self._cache_size:
+                    self._cache.clear()
+                self._cache[value] = cached
+            return list(cached)
+        return self._scan_uncached(value, nested)
+
+    def _scan_uncached(self, value: str, nested: bool) -> list[tuple[Rule, str]]:
         if not nested and len(value) >= 16 and len(value) % 4 == 0 and _BASE64.fullmatch(value) is not None:
             inner = _base64_text(value)
             if inner is not None:
@@ -319,6 +349,8 @@ class _Walk:
         plain_key = _PLAIN_KEY.fullmatch
         plain_value = _PLAIN_VALUE.fullmatch
         hidden = _HIDDEN.search
+        clean = engine._clean
+        clean_keys = engine._clean_keys
         skipped = 0
         room = engine.max_event_bytes - self.inspected
         for key, value in node.items():
@@ -328,13 +360,20 @@ class _Walk:
             if skipped > room:
                 self.exceeded = True
                 break
-            if plain_key(key) is None or "__" in key or "rototype" in key:
-                self._add(engine.inspect_key(key, _join(path, key)))
+            if key not in clean_keys:
+                if plain_key(key) is None or "__" in key or "rototype" in key:
+                    self._add(engine.inspect_key(key, _join(path, key)))
+                else:
+                    engine._remember(clean_keys, key)
             kind = type(value)
             if kind is str:
                 size = len(value)
+                if value in clean:
+                    skipped += size
+                    continue
                 if size < 128 and plain_value(value) is not None and (size < 6 or hidden(value.lower()) is None):
                     skipped += size
+                    engine._remember(clean, value)
                     continue
                 self.inspected += skipped
                 skipped = 0
@@ -358,13 +397,18 @@ class _Walk:
     def visit_list(self, node: list[Any] | tuple[Any, ...], path: str, depth: int) -> None:
         plain_value = _PLAIN_VALUE.fullmatch
         hidden = _HIDDEN.search
+        clean = self.engine._clean
         skipped = 0
         for index, value in enumerate(node):
             kind = type(value)
             if kind is str:
                 size = len(value)
+                if value in clean:
+                    skipped += size
+                    continue
                 if size < 128 and plain_value(value) is not None and (size < 6 or hidden(value.lower()) is None):
                     skipped += size
+                    self.engine._remember(clean, value)
                     continue
                 self.visit_string(value, path, f"[{index}]", depth + 1)
             elif value is None or kind in _SCALARS:
