@@ -6,7 +6,6 @@ one mapping serves both formats; findings still point at lines of the template a
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
@@ -15,6 +14,7 @@ from typing import Any
 
 from fnguard.iam.managed import arn_for_name, lookup, statements_from_policy_document
 from fnguard.load.apigateway import HttpApis, RestApis, rest_endpoint
+from fnguard.load.event_sources import BATCH_KEYS, DEFAULT_BATCH, TRIGGER_READERS
 from fnguard.load.handlers import handler_file
 from fnguard.load.intrinsics import (
     Resolver,
@@ -22,7 +22,9 @@ from fnguard.load.intrinsics import (
     items,
     mapping,
     nested,
+    nested_text,
     parameter_defaults,
+    text_or_none,
     to_text,
 )
 from fnguard.load.sam import Expansion, expand, is_sam, origin_line, policy_templates
@@ -150,19 +152,6 @@ def _check(path: Path, document: Any) -> None:
 
 _SUB_NAME = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
 _FUNCTION_ARN = re.compile(r":function:([A-Za-z0-9_-]+|\$\{[A-Za-z0-9:.]+\})")
-_ACCOUNT = re.compile(r"^(\d{12}|arn:aws[a-z-]*:iam::\d{12}:root)$")
-_BATCH_KEYS = {
-    "BatchSize": "batch_size",
-    "MaximumBatchingWindowInSeconds": "maximum_batching_window",
-    "MaximumRetryAttempts": "maximum_retry_attempts",
-    "BisectBatchOnFunctionError": "bisect_batch_on_function_error",
-    "MaximumRecordAgeInSeconds": "maximum_record_age",
-    "ParallelizationFactor": "parallelization_factor",
-    "StartingPosition": "starting_position",
-    "TumblingWindowInSeconds": "tumbling_window",
-    "FunctionResponseTypes": "function_response_types",
-}
-_DEFAULT_BATCH = {"sqs": 10, "kinesis": 100, "dynamodb": 100, "kafka": 100, "mq": 100}
 _SOURCE_KINDS = (
     ("AWS::SQS::Queue", ":sqs:", "sqs"),
     ("AWS::Kinesis::Stream", ":kinesis:", "kinesis"),
@@ -188,7 +177,6 @@ _PRINCIPAL_TRIGGERS = {
     "connect.amazonaws.com": ("other",),
     "config.amazonaws.com": ("other",),
 }
-_SERVICE_TRIGGER_PRINCIPALS = {"alexa-appkit.amazon.com": "alexa", "alexa-connectedhome.amazon.com": "alexa"}
 _PUBLIC_WRITE = ("*", "s3:*", "s3:PutObject", "sns:*", "sns:Publish", "sqs:*", "sqs:SendMessage", "events:*",
                  "events:PutEvents")
 
@@ -351,7 +339,7 @@ class Mapper:
             return "dynamodb"
         return "other"
 
-    def _source(self, value: Any) -> str | None:
+    def source_of(self, value: Any) -> str | None:
         return self.ref(value) or (to_text(value) if value is not None else None)
 
     def add_trigger(self, function: str | None, trigger: Trigger) -> None:
@@ -481,8 +469,8 @@ class Mapper:
         sam = resource.type == "AWS::Serverless::Function"
         if sam:
             props = _with_globals(self.template, props, self.resolver)
-        runtime = _str(props.get("Runtime"))
-        handler = _str(props.get("Handler"))
+        runtime = text_or_none(props.get("Runtime"))
+        handler = text_or_none(props.get("Handler"))
         code_dir, inline = self._code(lid, props, sam)
         handler_path = handler_file(code_dir, handler, runtime) if code_dir else None
         env = props.get("Environment")
@@ -505,7 +493,7 @@ class Mapper:
         triggers.extend(self._permission_gaps(lid, triggers))
         on_failure = self.on_failure.get(lid)
         if sam and on_failure is None:
-            on_failure = _nested_text(props, "EventInvokeConfig", "DestinationConfig", "OnFailure", "Destination")
+            on_failure = nested_text(props, "EventInvokeConfig", "DestinationConfig", "OnFailure", "Destination")
         return Function(
             name=self.owner(lid),
             runtime=runtime,
@@ -523,8 +511,8 @@ class Mapper:
             statements=tuple(statements),
             managed_policies=tuple(managed),
             layers=tuple(self._written_name(layer) for layer in items(layers)),
-            tracing=_str(tracing),
-            dead_letter=_nested_text(dead_letter, "TargetArn") if isinstance(dead_letter, Mapping) else None,
+            tracing=text_or_none(tracing),
+            dead_letter=nested_text(dead_letter, "TargetArn") if isinstance(dead_letter, Mapping) else None,
             on_failure=on_failure,
             url=url,
             code_signing=props.get("CodeSigningConfigArn") is not None,
@@ -661,61 +649,16 @@ class Mapper:
     # -- triggers -----------------------------------------------------------------------------
 
     def _collect_triggers(self) -> None:
-        handlers = {
-            "AWS::Lambda::Permission": self._permission,
-            "AWS::Lambda::Url": self._url,
-            "AWS::Lambda::EventSourceMapping": self._event_source_mapping,
-            "AWS::Lambda::EventInvokeConfig": self._event_invoke_config,
-            "AWS::S3::Bucket": self._bucket,
-            "AWS::SNS::Subscription": self._sns_subscription,
-            "AWS::SNS::Topic": self._sns_topic,
-            "AWS::Events::Rule": self._events_rule,
-            "AWS::Scheduler::Schedule": self._schedule,
-            "AWS::Cognito::UserPool": self._user_pool,
-            "AWS::IoT::TopicRule": self._topic_rule,
-            "AWS::Logs::SubscriptionFilter": self._log_subscription,
-            "AWS::ElasticLoadBalancingV2::TargetGroup": self._target_group,
-            "AWS::Pipes::Pipe": self._pipe,
-            "AWS::AppSync::DataSource": self._appsync_data_source,
-            "AWS::CloudFront::Distribution": self._distribution,
-            "AWS::Logs::AccountPolicy": self._account_log_policy,
-            "AWS::VpcLattice::TargetGroup": self._lattice_target_group,
-            "AWS::StepFunctions::StateMachine": self._state_machine,
-            "AWS::SES::ReceiptRule": self._receipt_rule,
-            "AWS::S3ObjectLambda::AccessPoint": self._object_lambda,
-        }
         for lid, resource in self.res.items():
-            handler = handlers.get(resource.type)
-            if handler is not None:
-                handler(lid, resource.properties)
+            reader = TRIGGER_READERS.get(resource.type)
+            if reader is not None:
+                reader(self, lid, resource.properties)
             elif resource.type.startswith("Custom::") or resource.type == "AWS::CloudFormation::CustomResource":
                 self.add_trigger(self.fn(resource.properties.get("ServiceToken")), Trigger(
                     type="other", source=lid, config={"custom_resource": resource.type},
                     location=self.loc(lid)))
         RestApis(self).collect()
         HttpApis(self).collect()
-
-    def _permission(self, lid: str, props: Mapping[str, Any]) -> None:
-        principal = to_text(props.get("Principal", ""))
-        action = to_text(props.get("Action", ""))
-        if action == "lambda:InvokeFunctionUrl" or props.get("FunctionUrlAuthType") is not None \
-                or props.get("InvokedViaFunctionUrl") in (True, "true"):
-            return
-        function = self.fn(props.get("FunctionName"))
-        conditions = {k: props[k] for k in ("SourceArn", "SourceAccount", "PrincipalOrgID", "EventSourceToken")
-                      if k in props}
-        if principal in _SERVICE_TRIGGER_PRINCIPALS:
-            self.add_trigger(function, Trigger(
-                type="alexa", source=_text(props.get("EventSourceToken")), public="EventSourceToken" not in props,
-                config={"principal": principal, **conditions}, location=self.loc(lid)))
-            return
-        if principal != "*" and not _ACCOUNT.match(principal) and not principal.startswith("arn:"):
-            return
-        public = principal == "*" and not conditions
-        self.add_trigger(function, Trigger(
-            type="invoke", source=principal, public=public, auth="none" if public else "iam",
-            config={"principal": principal, "action": action, "permission": lid, **conditions},
-            location=self.loc(lid)))
 
     def _permission_gaps(self, function: str, found: list[Trigger]) -> list[Trigger]:
         """Services allowed to invoke the function, for sources this template does not wire.
@@ -751,328 +694,6 @@ class Mapper:
                 type=kinds[0], source=source, auth="unknown" if kinds[0] == "http" else "none", path=path,
                 method=method, config=config, location=self.loc(lid)))
         return added
-
-    def _url(self, lid: str, props: Mapping[str, Any]) -> None:
-        function = self.fn(props.get("TargetFunctionArn"))
-        auth = "iam" if str(props.get("AuthType", "")).upper() == "AWS_IAM" else "none"
-        url = {"auth": auth, "cors": props.get("Cors"), "invoke_mode": props.get("InvokeMode", "BUFFERED")}
-        if function is None:
-            return
-        self.urls[function] = url
-        self.add_trigger(function, Trigger(type="url", source=lid, public=auth == "none", auth=auth,
-                                    config={"cors": props.get("Cors"), "invoke_mode": url["invoke_mode"],
-                                            "qualifier": props.get("Qualifier")},
-                                    location=self.loc(lid)))
-
-    def _event_source_mapping(self, lid: str, props: Mapping[str, Any]) -> None:
-        function = self.fn(props.get("FunctionName"))
-        source = props.get("EventSourceArn")
-        kind = self.source_kind(source) if source is not None else "other"
-        servers = nested(props, "SelfManagedEventSource", "Endpoints", "KafkaBootstrapServers")
-        if props.get("SelfManagedEventSource") is not None:
-            kind = "kafka"
-            source = ",".join(to_text(server) for server in items(servers)) or None
-        batch = {new: props[old] for old, new in _BATCH_KEYS.items() if old in props}
-        if kind in _DEFAULT_BATCH:
-            batch.setdefault("batch_size", _DEFAULT_BATCH[kind])
-        scaling = props.get("ScalingConfig")
-        if isinstance(scaling, Mapping) and "MaximumConcurrency" in scaling:
-            batch["maximum_concurrency"] = scaling["MaximumConcurrency"]
-        destination = _nested_text(props, "DestinationConfig", "OnFailure", "Destination")
-        if destination:
-            batch["on_failure"] = destination
-            if function:
-                self.on_failure.setdefault(function, destination)
-        config: dict[str, Any] = {"mapping": lid}
-        if props.get("Topics") is not None or props.get("Queues") is not None:
-            config["topics"] = props.get("Topics") or props.get("Queues")
-        if props.get("FilterCriteria") is not None:
-            config["filter_criteria"] = props["FilterCriteria"]
-        if props.get("Enabled") is False:
-            config["enabled"] = False
-        if kind == "other":
-            config["event_source"] = to_text(source)
-        self.add_trigger(function, Trigger(
-            type=kind, source=self._source(source) if source is not None else None,
-            public=self.ref(source) in self.public_sources, batch=batch, config=config, location=self.loc(lid)))
-
-    def _event_invoke_config(self, lid: str, props: Mapping[str, Any]) -> None:
-        function = self.fn(props.get("FunctionName"))
-        destination = _nested_text(props, "DestinationConfig", "OnFailure", "Destination")
-        if function and destination:
-            self.on_failure[function] = destination
-
-    def _bucket(self, lid: str, props: Mapping[str, Any]) -> None:
-        notifications = props.get("NotificationConfiguration")
-        if not isinstance(notifications, Mapping):
-            return
-        for item in items(notifications.get("LambdaConfigurations")):
-            if not isinstance(item, Mapping):
-                continue
-            config: dict[str, Any] = {"event": item.get("Event")}
-            rules = nested(item, "Filter", "S3Key", "Rules")
-            if isinstance(rules, list):
-                config["rules"] = [{str(r.get("Name", "")).lower(): r.get("Value")} for r in rules
-                                   if isinstance(r, Mapping)]
-            public = lid in self.public_sources
-            self.add_trigger(self.fn(item.get("Function")), Trigger(
-                type="s3", source=lid, public=public, config=config, location=self.loc(lid)))
-
-    def _sns_subscription(self, lid: str, props: Mapping[str, Any]) -> None:
-        if str(props.get("Protocol", "")).lower() != "lambda":
-            return
-        topic = props.get("TopicArn")
-        config = {k: props[k] for k in ("FilterPolicy", "FilterPolicyScope", "RedrivePolicy") if k in props}
-        self.add_trigger(self.fn(props.get("Endpoint")), Trigger(
-            type="sns", source=self._source(topic), public=self.ref(topic) in self.public_sources,
-            config=config, location=self.loc(lid)))
-
-    def _sns_topic(self, lid: str, props: Mapping[str, Any]) -> None:
-        for item in items(props.get("Subscription")):
-            if isinstance(item, Mapping) and str(item.get("Protocol", "")).lower() == "lambda":
-                self.add_trigger(self.fn(item.get("Endpoint")), Trigger(
-                    type="sns", source=lid, public=lid in self.public_sources, location=self.loc(lid)))
-
-    def _events_rule(self, lid: str, props: Mapping[str, Any]) -> None:
-        schedule = props.get("ScheduleExpression")
-        for target in items(props.get("Targets")):
-            if not isinstance(target, Mapping):
-                continue
-            function = self.fn(target.get("Arn"))
-            if function is None:
-                continue
-            config: dict[str, Any] = {"rule": lid}
-            if target.get("Input") is not None:
-                config["input"] = target["Input"]
-            if props.get("State") in ("DISABLED",):
-                config["enabled"] = False
-            if schedule is not None:
-                config["rate"] = [to_text(schedule)]
-                trigger = Trigger(type="schedule", source=to_text(schedule), config=config, location=self.loc(lid))
-            else:
-                config["pattern"] = props.get("EventPattern")
-                bus = props.get("EventBusName", "default")
-                config["event_bus"] = to_text(bus)
-                source = self._source(bus)
-                trigger = Trigger(type="eventBridge", source=source, public=source in self.public_sources,
-                                  config=config, location=self.loc(lid))
-            self.add_trigger(function, trigger)
-
-    def _schedule(self, lid: str, props: Mapping[str, Any]) -> None:
-        target = props.get("Target")
-        if not isinstance(target, Mapping):
-            return
-        expression = to_text(props.get("ScheduleExpression", ""))
-        self.add_trigger(self.fn(target.get("Arn")), Trigger(
-            type="schedule", source=expression, config={"rate": [expression], "schedule": lid,
-                                                         "scheduler": True},
-            location=self.loc(lid)))
-
-    def _user_pool(self, lid: str, props: Mapping[str, Any]) -> None:
-        hooks = props.get("LambdaConfig")
-        if not isinstance(hooks, Mapping):
-            return
-        # Anyone who knows an app client id can sign up unless only admins create users, and the
-        # sign-up and sign-in hooks then run on their input: the perimeter rules need to know.
-        admin_only = str(nested(props, "AdminCreateUserConfig", "AllowAdminCreateUserOnly")).lower() == "true"
-        for hook, value in hooks.items():
-            candidates = [value] if not isinstance(value, Mapping) else [value.get("LambdaArn"), value]
-            for candidate in candidates:
-                function = self.fn(candidate)
-                if function:
-                    self.add_trigger(function, Trigger(
-                        type="cognito", source=lid, config={"trigger": hook, "self_sign_up": not admin_only},
-                        location=self.loc(lid)))
-                    break
-
-    def _topic_rule(self, lid: str, props: Mapping[str, Any]) -> None:
-        payload = props.get("TopicRulePayload")
-        if not isinstance(payload, Mapping):
-            return
-        for action in items(payload.get("Actions")):
-            target = nested(action, "Lambda", "FunctionArn")
-            if target is not None:
-                self.add_trigger(self.fn(target), Trigger(type="iot", source=lid, config={"sql": payload.get("Sql")},
-                                                   location=self.loc(lid)))
-
-    def _log_subscription(self, lid: str, props: Mapping[str, Any]) -> None:
-        self.add_trigger(self.fn(props.get("DestinationArn")), Trigger(
-            type="cloudwatchLog", source=self._source(props.get("LogGroupName")),
-            config={"filter": props.get("FilterPattern")}, location=self.loc(lid)))
-
-    def _account_log_policy(self, lid: str, props: Mapping[str, Any]) -> None:
-        """An account-wide subscription filter: every log group of the account feeds the function."""
-        if str(props.get("PolicyType", "")).upper() != "SUBSCRIPTION_FILTER_POLICY":
-            return
-        document = props.get("PolicyDocument")
-        if isinstance(document, dict) and "Fn::Sub" in document:
-            document = to_text(document)
-        if isinstance(document, str):
-            try:
-                document = json.loads(document)
-            except ValueError:
-                return
-        if isinstance(document, Mapping):
-            self.add_trigger(self.fn(document.get("DestinationArn")), Trigger(
-                type="cloudwatchLog", source="account", config={"filter": document.get("FilterPattern"),
-                                                                "account_policy": lid},
-                location=self.loc(lid)))
-
-    def _lattice_target_group(self, lid: str, props: Mapping[str, Any]) -> None:
-        """VPC Lattice: reachable from the service network's VPCs, with the service's auth type."""
-        if str(props.get("Type", "")).upper() != "LAMBDA":
-            return
-        auth = "none"
-        for resource in self.res.values():
-            groups = nested(resource.properties, "DefaultAction", "Forward", "TargetGroups")
-            if resource.type != "AWS::VpcLattice::Listener" or not any(
-                    isinstance(g, Mapping) and self.ref(g.get("TargetGroupIdentifier")) == lid for g in items(groups)):
-                continue
-            service = self.ref(resource.properties.get("ServiceIdentifier"))
-            if service and str(self.res[service].properties.get("AuthType", "")).upper() == "AWS_IAM":
-                auth = "iam"
-        for target in items(props.get("Targets")):
-            if isinstance(target, Mapping):
-                self.add_trigger(self.fn(target.get("Id")), Trigger(
-                    type="other", source=lid, auth=auth, config={"service": "vpc-lattice"},
-                    location=self.loc(lid)))
-
-    def _state_machine(self, lid: str, props: Mapping[str, Any]) -> None:
-        """Functions a state machine's definition (or its substitutions) names: it invokes them."""
-        found: list[str] = []
-
-        def walk(value: Any, depth: int) -> None:
-            named = isinstance(value, Mapping) or (isinstance(value, str) and ":function:" in value)
-            function = self.fn(value) if named else None  # a state may share a function's name
-            if function is not None:
-                if function not in found:
-                    found.append(function)
-            elif isinstance(value, Mapping) and depth < 30:
-                for child in value.values():
-                    walk(child, depth + 1)
-            elif isinstance(value, list) and depth < 30:
-                for child in value:
-                    walk(child, depth + 1)
-
-        walk({k: v for k, v in props.items() if k not in ("RoleArn", "Role", "Tags")}, 0)
-        for function in found:
-            self.add_trigger(function, Trigger(type="other", source=lid, config={"service": "states"},
-                                               location=self.loc(lid)))
-
-    def _receipt_rule(self, lid: str, props: Mapping[str, Any]) -> None:
-        """SES receiving: anyone on the internet can send the email that runs the function."""
-        rule = mapping(props.get("Rule"))
-        for action in items(rule.get("Actions")):
-            target = nested(action, "LambdaAction", "FunctionArn")
-            if target is not None:
-                self.add_trigger(self.fn(target), Trigger(
-                    type="other", source=lid, public=True, auth="none",
-                    config={"service": "ses", "recipients": rule.get("Recipients"),
-                            "invocation": nested(action, "LambdaAction", "InvocationType")},
-                    location=self.loc(lid)))
-
-    def _object_lambda(self, lid: str, props: Mapping[str, Any]) -> None:
-        """S3 Object Lambda: the function transforms objects read through the access point."""
-        configuration = mapping(props.get("ObjectLambdaConfiguration"))
-        for transformation in items(configuration.get("TransformationConfigurations")):
-            target = nested(transformation, "ContentTransformation", "AwsLambda", "FunctionArn")
-            if target is not None:
-                self.add_trigger(self.fn(target), Trigger(
-                    type="other", source=lid, auth="iam",
-                    config={"service": "s3-object-lambda", "actions": nested(transformation, "Actions")},
-                    location=self.loc(lid)))
-
-    def _pipe(self, lid: str, props: Mapping[str, Any]) -> None:
-        for role in ("Target", "Enrichment"):
-            function = self.fn(props.get(role))
-            if function:
-                self.add_trigger(function, Trigger(type="other", source=lid,
-                                            config={"pipe": lid, "role": role.lower(),
-                                                    "pipe_source": self._source(props.get("Source"))},
-                                            location=self.loc(lid)))
-
-    def _appsync_data_source(self, lid: str, props: Mapping[str, Any]) -> None:
-        """A GraphQL API resolving through the function: reachable as that API's auth allows."""
-        if str(props.get("Type", "")).upper() != "AWS_LAMBDA":
-            return
-        function = self.fn(nested(props, "LambdaConfig", "LambdaFunctionArn"))
-        api = self.ref(props.get("ApiId"))
-        api_props = self.res[api].properties if api else {}
-        modes = [api_props.get("AuthenticationType")] + [
-            provider.get("AuthenticationType") for provider in items(api_props.get("AdditionalAuthenticationProviders"))
-            if isinstance(provider, Mapping)]
-        kinds = {"API_KEY": "api_key", "AWS_IAM": "iam", "AMAZON_COGNITO_USER_POOLS": "cognito",
-                 "OPENID_CONNECT": "jwt", "AWS_LAMBDA": "lambda"}
-        auths = [kinds.get(str(mode).upper(), "unknown") for mode in modes if mode is not None] or ["unknown"]
-        auth = "api_key" if "api_key" in auths else auths[0]
-        self.add_trigger(function, Trigger(
-            type="other", source=api or _text(props.get("ApiId")), public=auth == "api_key", auth=auth,
-            api_key_required=auth == "api_key",
-            config={"service": "appsync", "data_source": lid, "authentication": [str(m) for m in modes if m]},
-            location=self.loc(lid)))
-
-    def _distribution(self, lid: str, props: Mapping[str, Any]) -> None:
-        """Lambda@Edge: CloudFront runs the function on requests from anyone on the internet."""
-        config = mapping(props.get("DistributionConfig"))
-        behaviors = [config.get("DefaultCacheBehavior")] + items(config.get("CacheBehaviors"))
-        for behavior in behaviors:
-            for association in items(nested(behavior, "LambdaFunctionAssociations")):
-                if not isinstance(association, Mapping):
-                    continue
-                self.add_trigger(self.fn(association.get("LambdaFunctionARN")), Trigger(
-                    type="other", source=lid, public=True, auth="none",
-                    path=_str(nested(behavior, "PathPattern")) or "*",
-                    config={"service": "cloudfront", "event_type": association.get("EventType")},
-                    location=self.loc(lid)))
-
-    def _target_group(self, lid: str, props: Mapping[str, Any]) -> None:
-        if str(props.get("TargetType", "")).lower() != "lambda":
-            return
-        listeners = self._alb_listeners(lid)
-        public = any(scheme == "internet-facing" for scheme, _auth in listeners)
-        auths = {auth for _scheme, auth in listeners}
-        auth = "none" if not auths or "none" in auths else sorted(auths)[0]
-        for target in items(props.get("Targets")):
-            if isinstance(target, Mapping):
-                self.add_trigger(self.fn(target.get("Id")), Trigger(
-                    type="alb", source=lid, public=public and auth == "none", auth=auth,
-                    config={"listeners": len(listeners)}, location=self.loc(lid)))
-
-    def _alb_listeners(self, group: str) -> list[tuple[str, str]]:
-        """(scheme, auth) of every listener or rule that forwards to target group ``group``."""
-        found: list[tuple[str, str]] = []
-        for lid, resource in self.res.items():
-            if resource.type == "AWS::ElasticLoadBalancingV2::Listener":
-                actions, listener = resource.properties.get("DefaultActions"), lid
-            elif resource.type == "AWS::ElasticLoadBalancingV2::ListenerRule":
-                actions, listener = resource.properties.get("Actions"), self.ref(resource.properties.get("ListenerArn"))
-            else:
-                continue
-            actions = actions if isinstance(actions, list) else []
-            if not any(self._forwards_to(action, group) for action in actions):
-                continue
-            auth = "none"
-            for action in actions:
-                kind = str(action.get("Type", "")).lower() if isinstance(action, Mapping) else ""
-                auth = "cognito" if kind == "authenticate-cognito" else "jwt" if kind == "authenticate-oidc" else auth
-            scheme = "internet-facing"
-            if listener and listener in self.res:
-                balancer = self.ref(self.res[listener].properties.get("LoadBalancerArn"))
-                if balancer:
-                    scheme = str(self.res[balancer].properties.get("Scheme", "internet-facing"))
-            found.append((scheme, auth))
-        return found
-
-    def _forwards_to(self, action: Any, group: str) -> bool:
-        if not isinstance(action, Mapping):
-            return False
-        if self.ref(action.get("TargetGroupArn")) == group:
-            return True
-        groups = nested(action, "ForwardConfig", "TargetGroups")
-        return isinstance(groups, list) and any(
-            isinstance(g, Mapping) and self.ref(g.get("TargetGroupArn")) == group for g in groups)
-
-    # -- untranslated SAM events --------------------------------------------------------------
 
     def _sam_events(self, lid: str, props: Mapping[str, Any]) -> list[Trigger]:
         """Triggers of a SAM function the translator refused, read from its Events directly."""
@@ -1177,7 +798,7 @@ class Mapper:
                 source=api_id or ("ServerlessRestApi" if kind == "Api" else "ServerlessHttpApi"),
                 public=reachable and auth in ("none", "api_key"), auth=auth, api_key_required=key_required,
                 config=config,
-                path=_str(props.get("Path")), method=to_text(props.get("Method") or "ANY").upper(),
+                path=text_or_none(props.get("Path")), method=to_text(props.get("Method") or "ANY").upper(),
                 location=location)
         simple = {
             "S3": ("s3", "Bucket"), "SQS": ("sqs", "Queue"), "SNS": ("sns", "Topic"),
@@ -1192,12 +813,12 @@ class Mapper:
             return Trigger(type="other", config={"event": kind, "properties": dict(props)}, location=location)
         trigger_type, key = simple[kind]
         source_value = props.get(key)
-        source = self._source(source_value) if source_value is not None else (
+        source = self.source_of(source_value) if source_value is not None else (
             "default" if trigger_type == "eventBridge" else None)
-        batch = {new: props[old] for old, new in _BATCH_KEYS.items() if old in props}
-        if trigger_type in _DEFAULT_BATCH:
-            batch.setdefault("batch_size", _DEFAULT_BATCH[trigger_type])
-        config = {k: v for k, v in props.items() if k not in _BATCH_KEYS and k != key}
+        batch = {new: props[old] for old, new in BATCH_KEYS.items() if old in props}
+        if trigger_type in DEFAULT_BATCH:
+            batch.setdefault("batch_size", DEFAULT_BATCH[trigger_type])
+        config = {k: v for k, v in props.items() if k not in BATCH_KEYS and k != key}
         if trigger_type == "schedule":
             config["rate"] = [to_text(source_value)]
         return Trigger(type=trigger_type, source=source, batch=batch or None, config=config,
@@ -1287,17 +908,7 @@ def _policy_template(name: str, parameters: Any) -> Any:
         return None
 
 
-def _nested_text(value: Any, *keys: str) -> str | None:
-    found = nested(value, *keys)
-    return to_text(found) if found is not None else None
 
-
-def _text(value: Any) -> str | None:
-    return to_text(value) if value is not None else None
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else (to_text(value) if value is not None else None)
 
 
 def _int(value: Any, default: int | None) -> int | None:

@@ -533,3 +533,13 @@ def _substitute(value: Any, identifier: str, text: str) -> Any:
     if isinstance(value, list):
         return [_substitute(item, identifier, text) for item in value]
     return value
+
+
+def text_or_none(value: Any) -> str | None:
+    """:func:`to_text`, keeping ``None`` as ``None`` (absent is not the string ``"null"``)."""
+    return None if value is None else to_text(value)
+
+
+def nested_text(value: Any, *keys: str) -> str | None:
+    """:func:`nested` as text."""
+    return text_or_none(nested(value, *keys))
