@@ -151,3 +151,17 @@ def test_real_api_gateway_event_is_clean_and_attack_is_found(engine: Engine) -> 
     found = {(d.location, d.attack_class) for d in engine.inspect(event).detections}
     assert ("queryStringParameters.parameter1", "ssrf") in found
     assert ("body.cmd", "cmdi") in found
+
+
+def test_memo_gives_the_same_answers_and_stays_bounded() -> None:
+    memo = Engine({"cache_entries": 8})
+    plain = Engine({"cache_entries": 0})
+    values = [f"value {i} <script>alert({i})</script>" if i % 3 == 0 else f"https://h{i}.example.com/p?q={i}"
+              for i in range(40)]
+    for _ in range(2):  # the second pass is served from the memo
+        for value in values:
+            assert [d.rule_id for d in memo.inspect({"f": value}).detections] == \
+                [d.rule_id for d in plain.inspect({"f": value}).detections]
+    assert len(memo._cache) <= 8 and len(memo._clean) <= 8
+    event = {"headers": {"a": "same", "b": "<svg onload=alert(1)>"}}
+    assert memo.inspect(event).detections == memo.inspect(event).detections != ()
