@@ -180,6 +180,7 @@ class RestApis:
         self.route_throttling: dict[tuple[str, str, str], dict[str, Any]] = {}
 
     def collect(self) -> None:
+        """Add a trigger for every route of the template's APIs that integrates a function."""
         if not self.apis:
             return
         self._stages()
@@ -193,6 +194,7 @@ class RestApis:
         authorizers(self.m)
 
     def _stages(self) -> None:
+        """Throttling of stages, deployments' stage descriptions and usage plans, per API and per route."""
         for resource in self.m.res.values():
             props = resource.properties
             if resource.type == "AWS::ApiGateway::Stage":
@@ -240,6 +242,7 @@ class RestApis:
 
 
     def _body(self, lid: str, api: Resource, body: Mapping[str, Any]) -> None:
+        """Routes of an OpenAPI body: each operation with a Lambda integration, its security and throttling."""
         reachable, base_config = self._endpoint(api)
         schemes = body.get("securityDefinitions") or nested(body, "components", "securitySchemes") or {}
         default_security = body.get("security")
@@ -269,6 +272,7 @@ class RestApis:
                     location=self.m.route_location(lid, function, str(path), verb)))
 
     def _path(self, resource_id: Any, depth: int = 0) -> str:
+        """The path of an ``AWS::ApiGateway::Resource``, walking its parents up to the root."""
         lid = self.m.ref(resource_id)
         if lid is None or self.m.res[lid].type != "AWS::ApiGateway::Resource" or depth > 50:
             return ""
@@ -276,6 +280,7 @@ class RestApis:
         return f"{self._path(props.get('ParentId'), depth + 1)}/{to_text(props.get('PathPart', ''))}"
 
     def _method(self, lid: str, props: Mapping[str, Any]) -> None:
+        """A route written as an ``AWS::ApiGateway::Method`` resource."""
         integration = props.get("Integration")
         function = self.m.fn(nested(integration, "Uri")) if isinstance(integration, Mapping) else None
         if function is None:
@@ -319,6 +324,7 @@ class HttpApis:
         self.route_throttling: dict[tuple[str, str], dict[str, Any]] = {}
 
     def collect(self) -> None:
+        """Add a trigger for every route of the template's APIs that integrates a function."""
         if not self.apis:
             return
         for resource in self.m.res.values():
@@ -359,6 +365,7 @@ class HttpApis:
             config=dict(config, api=api, route_key=key, cors=self.m.cors_of(api)), location=location))
 
     def _body(self, lid: str, kind: str, body: Mapping[str, Any]) -> None:
+        """Routes of an OpenAPI body: each operation with a Lambda integration, its security and throttling."""
         schemes = nested(body, "components", "securitySchemes") or body.get("securityDefinitions") or {}
         default_security = body.get("security")
         for path, item in mapping(body.get("paths")).items():
@@ -399,6 +406,7 @@ class HttpApis:
         return found
 
     def _route_resource(self, lid: str, props: Mapping[str, Any], connect_auth: Mapping[str, str]) -> None:
+        """A route written as an ``AWS::ApiGatewayV2::Route``; WebSocket routes inherit ``$connect``'s auth."""
         integration = self.m.ref(props.get("Target"))
         if integration is None or self.m.res[integration].type != "AWS::ApiGatewayV2::Integration":
             return

@@ -117,7 +117,8 @@ def load(path: Path, document: Any, *, parameters: Mapping[str, Any] | None = No
         except InputError as error:
             warnings.append(f"{path}: nested stack {lid} not read: {error}")
             continue
-        functions += [replace(f, name=f"{lid}/{f.name}") for f in child.functions]
+        functions += [replace(f, name=f"{lid}/{f.name}", role_shared_with=tuple(
+            f"{lid}/{other}" for other in f.role_shared_with)) for f in child.functions]
         resources.update({f"{lid}/{key}": value for key, value in child.resources.items()})
         warnings.extend(child.warnings)
     defaults = parameter_defaults(document, include_ssm=True)
@@ -340,13 +341,16 @@ class Mapper:
         return "other"
 
     def source_of(self, value: Any) -> str | None:
+        """A trigger source: the logical id a value points at, else its text (an ARN, a name)."""
         return self.ref(value) or (to_text(value) if value is not None else None)
 
     def add_trigger(self, function: str | None, trigger: Trigger) -> None:
+        """Attach a trigger to a function of this template (ignored when the target is not one)."""
         if function is not None and function in self.triggers:
             self.triggers[function].append(trigger)
 
     def loc(self, lid: str) -> Location:
+        """The location of a resource in the template as written."""
         return Location(self.file, self.line(lid))
 
     # -- public sources -----------------------------------------------------------------------
@@ -393,6 +397,7 @@ class Mapper:
     # -- functions ----------------------------------------------------------------------------
 
     def functions(self) -> list[Function]:
+        """The functions of the template, with triggers, role, statements and the lines they were written on."""
         self._collect_triggers()
         roles = {lid: self._role_of(lid) for lid in self.function_ids}
         sharing: dict[str, list[str]] = {}
@@ -448,6 +453,7 @@ class Mapper:
         return set(resources) if isinstance(resources, Mapping) else set()
 
     def _role_of(self, lid: str) -> str | None:
+        """The role's logical id (``!GetAtt Role.Arn``, or an ARN naming a role of the template), else its ARN text."""
         value = self.res[lid].properties.get("Role")
         if value is None:
             return None
@@ -464,6 +470,7 @@ class Mapper:
     def _function(
         self, lid: str, role: str | None, shared: tuple[str, ...], statements: list[Statement], managed: list[str]
     ) -> Function:
+        """One :class:`Function`; SAM functions the translator refused are read from their SAM properties."""
         resource = self.res[lid]
         props = resource.properties
         sam = resource.type == "AWS::Serverless::Function"
@@ -549,6 +556,7 @@ class Mapper:
     # -- permissions --------------------------------------------------------------------------
 
     def _role_statements(self, role: str) -> tuple[list[Statement], list[str]]:
+        """Statements a role grants: inline policies, managed ARNs (real documents) and attached policies."""
         props = self.res[role].properties
         location = self.loc(role)
         statements: list[Statement] = []
@@ -605,6 +613,7 @@ class Mapper:
         return text.replace("${AWS::Partition}", "aws")
 
     def _managed(self, arn: str, location: Location) -> list[Statement]:
+        """The real document of an AWS managed policy; an unknown ARN is a warning, not an empty grant."""
         statements = lookup(arn)
         if statements is None:
             self._warn(f"managed policy {arn} is not known to fnguard: its permissions are not analysed",
@@ -649,6 +658,7 @@ class Mapper:
     # -- triggers -----------------------------------------------------------------------------
 
     def _collect_triggers(self) -> None:
+        """Read every resource that can make a function run (see :mod:`fnguard.load.event_sources`)."""
         for lid, resource in self.res.items():
             reader = TRIGGER_READERS.get(resource.type)
             if reader is not None:
@@ -781,6 +791,7 @@ class Mapper:
         return missing
 
     def _sam_event(self, kind: str, props: Any, location: Location) -> Trigger:
+        """One SAM event read as written (untranslated functions only), approximating what SAM would deploy."""
         props = props if isinstance(props, Mapping) else {}
         if kind in ("Api", "HttpApi"):
             api_id = self.ref(props.get("RestApiId") if kind == "Api" else props.get("ApiId"))
@@ -827,6 +838,7 @@ class Mapper:
                        location=location)
 
     def _sam_event_auth(self, props: Mapping[str, Any], api_id: str | None) -> str:
+        """Auth of a SAM Api/HttpApi event: its own Authorizer, else the API's DefaultAuthorizer."""
         name = nested(props, "Auth", "Authorizer")
         api_auth = nested(self.original_properties(api_id), "Auth") if api_id else None
         if name is None and isinstance(api_auth, Mapping):
@@ -894,6 +906,7 @@ def _with_globals(template: Mapping[str, Any], props: Mapping[str, Any], resolve
 
 
 def _sam_url(config: Any) -> dict[str, Any] | None:
+    """SAM ``FunctionUrlConfig`` as the model's ``Function.url``."""
     if not isinstance(config, Mapping):
         return None
     auth = "iam" if str(config.get("AuthType", "")).upper() == "AWS_IAM" else "none"
@@ -912,6 +925,7 @@ def _policy_template(name: str, parameters: Any) -> Any:
 
 
 def _int(value: Any, default: int | None) -> int | None:
+    """An integer property, or the default when the template gives something else (an unresolved Ref)."""
     if isinstance(value, bool):
         return default
     try:

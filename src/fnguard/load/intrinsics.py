@@ -133,6 +133,7 @@ class Resolver:
         return None if result is NO_VALUE else result
 
     def _resolve(self, value: Any, line: int | None, depth: int) -> Any:
+        """Walk a value; intrinsics are resolved where they are, ``AWS::NoValue`` removes its key."""
         if depth > _MAX_DEPTH:
             self.warn("value nested too deeply to resolve", line)
             return value
@@ -195,6 +196,7 @@ class Resolver:
         return {"Fn::GetAtt": [resolved[0], ".".join(str(part) for part in resolved[1:])]}
 
     def _sub(self, argument: Any, line: int | None, depth: int) -> Any:
+        """``Fn::Sub``: parameters and pseudo parameters filled in; resource attributes stay ``${Name.Attr}``."""
         variables: dict[str, Any] = {}
         if isinstance(argument, list) and argument:
             text = argument[0]
@@ -265,6 +267,7 @@ class Resolver:
         return {"Fn::Split": resolved}
 
     def _find_in_map(self, argument: Any, line: int | None, depth: int) -> Any:
+        """``Fn::FindInMap`` with the optional ``DefaultValue`` of the language extensions."""
         resolved = self._resolve(argument, line, depth + 1)
         if not isinstance(resolved, list) or len(resolved) < 3:
             self.warn("Fn::FindInMap needs [map, key, key]", line)
@@ -286,6 +289,7 @@ class Resolver:
         return {"Fn::FindInMap": resolved}
 
     def _if(self, argument: Any, line: int | None, depth: int) -> Any:
+        """``Fn::If``: the branch of a known condition, else both branches kept."""
         if not isinstance(argument, list) or len(argument) != 3 or not isinstance(argument[0], str):
             self.warn("Fn::If needs [condition, value if true, value if false]", line)
             return {"Fn::If": self._resolve(argument, line, depth + 1)}

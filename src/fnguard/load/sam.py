@@ -196,6 +196,7 @@ def _cached_policy_template_plugin() -> Any:
 
 
 def _translate(template: dict[str, Any], parameters: Mapping[str, Any], region: str) -> dict[str, Any]:
+    """Run the SAM translator offline; a refusal names the resources it refused."""
     import boto3
     from samtranslator.model.exceptions import InvalidDocumentException
     from samtranslator.parser.parser import Parser
@@ -221,6 +222,7 @@ def _translate(template: dict[str, Any], parameters: Mapping[str, Any], region: 
 
 
 def _local(uri: Any) -> bool:
+    """A URI on this machine (not S3 or HTTP): code or a definition we can read."""
     return isinstance(uri, str) and not uri.startswith(("s3://", "https://", "http://"))
 
 
