@@ -20,8 +20,10 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from fnguard.guard.waf.rules.base import lazy
+
 MAX_TOKENS = 60
-_DOTTED = re.compile(r"[bk](?:\.[bk])+")
+_DOTTED = lazy(r"[bk](?:\.[bk])+")
 
 _STATEMENTS = frozenset(
     "select insert update delete drop create alter truncate exec execute declare shutdown grant revoke "
@@ -76,7 +78,7 @@ class Token(NamedTuple):
     text: str
 
 
-_TOKEN = re.compile(
+_TOKEN = lazy(
     r"(?P<ws>[\s\xa0]+)"
     r"|(?P<s>'(?:[^'\\]|\\.|'')*'?|\"(?:[^\"\\]|\\.|\"\")*\"?)"
     r"|(?P<bt>`[^`]*`?)"
@@ -91,10 +93,10 @@ _TOKEN = re.compile(
     r"|(?P<x>.)",
     re.S,
 )
-_PAREN = re.compile(r"[\s\xa0]*\(")
+_PAREN = lazy(r"[\s\xa0]*\(")
 _NEVER_CALLS = frozenset(("in", "values", "from", "as", "on", "into", "where", "then", "when", "else", "is", "not",
                           "having", "using", "like", "rlike", "regexp", "by", "between", "limit", "procedure"))
-_GLUED = re.compile(r"(?<=[0-9])(or|and|xor|union|div|like|having)(?=[-+\d\s(]|$)")
+_GLUED = lazy(r"(?<=[0-9])(or|and|xor|union|div|like|having)(?=[-+\d\s(]|$)")
 _STRING_PREFIXES = frozenset(("x", "b", "n", "e", "q", "nq", "_utf8", "_utf8mb4", "_latin1", "_binary"))
 
 
@@ -209,22 +211,22 @@ def fingerprint(tokens: list[Token]) -> str:
 _STMT = r"(?:S(?:[onvf(]|b[,k]|k[bo(])|E(?:$|c|;|o|k[bn]|b[snv(,;c.]|bk[b(]|b$|v|n|\(|f\())"
 # An operand followed by something that makes it an expression, a call, a sub-query or a variable.
 _EXPR = rf"(?:o*\(*o*(?:(?:[nsvb]\)*o+)*[nsvb]\)*o*(?:=|o+\(*(?:f\(|[nsvb]\)*=))|[nsv]\)*c|f\(|{_STMT}|v)|\(+[nsvb])"
-_ANYWHERE = re.compile(rf"U\(*S|[=o,&]\(+S$|&o*\(*n\)*(?:on)*=o*\(*n|B\(+[nvs]\)*[&=o]|\)+S[nvf(o]|;(?:{_STMT}|E[kXc;]|Eb$|kv|k{{1,2}}E)|[=o,&n]\(+S(?:[onvf(]|b[,ok])|Bn(?:\)*c|\)*$|,n|=n)|B[nb]c")
-_AFTER_BREAKOUT = re.compile(
+_ANYWHERE = lazy(rf"U\(*S|[=o,&]\(+S$|&o*\(*n\)*(?:on)*=o*\(*n|B\(+[nvs]\)*[&=o]|\)+S[nvf(o]|;(?:{_STMT}|E[kXc;]|Eb$|kv|k{{1,2}}E)|[=o,&n]\(+S(?:[onvf(]|b[,ok])|Bn(?:\)*c|\)*$|,n|=n)|B[nb]c")
+_AFTER_BREAKOUT = lazy(
     rf"^\)*(?:&{_EXPR}|;(?:c|$|k{{0,2}}(?:{_STMT}|E))|B[nbf]|{_STMT}|c|\(+S|[=o](?:\(*(?:f\(|v|[ES]|\())"
     rf"|,\(*(?:f\(|[ES]|v)|f\([^)]{{0,20}}\)+[=o&c]|E[bkvn,=o(]{{0,12}}(?:;|c$)|;[^;]{{0,10}}(?:[ES]|c$))"
 )
 # A comment between a logic operator / keyword and what follows: ``or/**/1``, ``union#\nselect``.
-_COMMENT_AS_SPACE = re.compile(r"[&USEB]c+[nsvfbkUSE(&]|[nsv)]c+[&USEB]|[bf]c+\(")
-_LOGIC_AFTER_BREAKOUT = re.compile(r"^\)*&o*\(*[nsvbf(]")
-_SYMBOL_COMPARE = re.compile(r"^\)*=+o*[nsv]")
-_NUMERIC_START = re.compile(
+_COMMENT_AS_SPACE = lazy(r"[&USEB]c+[nsvfbkUSE(&]|[nsv)]c+[&USEB]|[bf]c+\(")
+_LOGIC_AFTER_BREAKOUT = lazy(r"^\)*&o*\(*[nsvbf(]")
+_SYMBOL_COMPARE = lazy(r"^\)*=+o*[nsv]")
+_NUMERIC_START = lazy(
     rf"^(?:o?n(?:on)*|\)+|o?v)\)*(?:&{_EXPR}|;{_STMT}|B[nbf]|c$|U)|^&{_EXPR}|^&[nv]c?$|^o?E(?:v|k[bnf]|b[(.v]|;)|^o?n\)*{_STMT}|^[nvb]\)+k[bkn]|^[nvb]\)+(?:&{_EXPR}|c$|;)"
     rf"|^o?n=n&|^\)+c$|^Bn(?:$|c|,|=)|^b(?:on)?&o*\(*o*[nv]\)*o*=|^\)+kbk"
 )
-_STATEMENT = re.compile(r"^\(*Sv|^\(*S[^;k]{0,40}k[^;]{0,40}=[nsvbf(]|^\(*S[^;]{0,30}B[nbf]|^\(*S[^k]{0,30}?[fnvo][^k]{0,30}k[bf(]|^\(*S\(|^\(*Sf\(|^S[bo,]{1,6}k[b]{1,3};")
+_STATEMENT = lazy(r"^\(*Sv|^\(*S[^;k]{0,40}k[^;]{0,40}=[nsvbf(]|^\(*S[^;]{0,30}B[nbf]|^\(*S[^k]{0,30}?[fnvo][^k]{0,30}k[bf(]|^\(*S\(|^\(*Sf\(|^S[bo,]{1,6}k[b]{1,3};")
 # Nothing but SQL: operands, operators, calls, parentheses (and a trailing comment).
-_ALL_SQL = re.compile(r"^[nsvfSo&=(),;kU.]{3,}c?$")
+_ALL_SQL = lazy(r"^[nsvfSo&=(),;kU.]{3,}c?$")
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from fnguard.guard.waf.detection import ATTACK_CLASSES, SEVERITIES
 from fnguard.guard.waf.forms import Forms
 
 Check = Callable[[Forms], "str | None"]
+# (LazyPattern is defined below; annotations are strings under ``from __future__ import annotations``)
 """A custom detector: returns the matched excerpt, or None."""
 
 FORMS = ("raw", "text", "sql", "path")
@@ -32,7 +34,7 @@ class Rule:
     severity: str
     paranoia: int
     description: str
-    pattern: re.Pattern[str] | None = None
+    pattern: LazyPattern | None = None
     """Searched in each of ``forms``; patterns are written lower-case and backtracking-safe."""
     check: Check | None = None
     forms: tuple[str, ...] = ("text",)
@@ -101,6 +103,39 @@ class ClassRules:
         return self.gate is None or self.gate.search(forms.get("text")) is not None
 
 
-def rx(pattern: str) -> re.Pattern[str]:
-    """Compile a rule pattern; rule patterns are lower-case and searched in lower-cased text."""
-    return re.compile(pattern, re.S)
+class LazyPattern:
+    """A rule pattern compiled on first use.
+
+    Compiling every rule's expression at import would put tens of milliseconds on each cold
+    start; most invocations wake only a few rules, so each is compiled when it is first needed.
+    """
+
+    __slots__ = ("source", "flags", "_compiled")
+
+    def __init__(self, source: str, flags: int = re.S) -> None:
+        self.source = source
+        self.flags = flags
+        self._compiled: re.Pattern[str] | None = None
+
+    @property
+    def compiled(self) -> re.Pattern[str]:
+        if self._compiled is None:
+            self._compiled = re.compile(self.source, self.flags)
+        return self._compiled
+
+    def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
+        return self.compiled.search(text, pos)
+
+    def __getattr__(self, name: str) -> Any:
+        # match, fullmatch, finditer, findall, sub...: whatever re.Pattern offers
+        return getattr(self.compiled, name)
+
+
+def rx(pattern: str) -> LazyPattern:
+    """A rule pattern: lower-case, searched in lower-cased text, compiled on first use."""
+    return LazyPattern(pattern)
+
+
+def lazy(pattern: str, flags: int = 0) -> LazyPattern:
+    """A helper pattern of a detector, compiled on first use (see :class:`LazyPattern`)."""
+    return LazyPattern(pattern, flags)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from fnguard.guard.waf.forms import Forms
-from fnguard.guard.waf.rules.base import Check, ClassRules, Rule, rx
+from fnguard.guard.waf.rules.base import Check, ClassRules, LazyPattern, Rule, lazy, rx
 
 # Tool names that are not English words: seeing one as the first word of a value is enough.
 _TOOLS = (
@@ -42,14 +42,14 @@ _COMMAND_WORDS = tuple(dict.fromkeys(
 # Words that run the command after them (time curl ..., sudo -u x id, nohup nc ...).
 _PREFIXES = r"(?:(?:time|nohup|sudo|exec|env|strace|ltrace|nice|xargs|command|builtin|eval|\$[a-z_][a-z0-9_]{0,20})\s+)*"
 _SEP = r"(?:^|[;|&\n\r`<]|\$\(|\(\s*|\{\s*|%0a|\|\||&&|\\n)"
-_AFTER_SEP = re.compile(
+_AFTER_SEP = lazy(
     rf"{_SEP}\s*{_PREFIXES}(?:[a-z]:)?(?:[a-z0-9_.-]{{0,40}}[/\\])*({_TOOLS}|{_WEAK})"
     rf"(?=$|[\s;|&<>`)\}},]|\\|%20|\.exe)([^;|&\n`]{{0,80}})"
 )
-_ARGLIKE = re.compile(r"^\s+(?:[-/\\%$<>~.]|[a-z]:[\\/]|[\"'][-/\\]|\d{1,5}\s*$)|^\s*$|^\s*[;|&<>`)]")
+_ARGLIKE = lazy(r"^\s+(?:[-/\\%$<>~.]|[a-z]:[\\/]|[\"'][-/\\]|\d{1,5}\s*$)|^\s*$|^\s*[;|&<>`)]")
 # Arguments of a tool named at the start of a value: a URL, or words of which one looks like a
 # file, host or option (dot, slash, digit...), unlike English ("wget is a download tool").
-_TOOL_ARGS = re.compile(
+_TOOL_ARGS = lazy(
     r"^\s+(?:(?:https?|ftp)://\S+|(?=[^\n]{0,120}[a-z][._:/0-9-][a-z0-9])[a-z0-9][a-z0-9._-]{0,40}(?:\s+[a-z0-9][a-z0-9._/-]{0,30}){0,4})\s*$"
 )
 # Tools no English sentence starts with: plain word arguments are enough ("cscli alerts list").
@@ -58,13 +58,13 @@ _DISTINCTIVE = frozenset((
     "ls", "rm", "cp", "mv", "nc", "ncat", "netcat", "chmod", "chown", "whoami", "uname",
     "powershell", "pwsh", "certutil", "bitsadmin", "wmic", "schtasks", "sqlite3", "psql", "redis-cli", "knife",
 ))
-_WORD_ARGS = re.compile(r"^(?:\s+[a-z0-9][a-z0-9._/-]{0,30}){1,4}\s*$")
-_ARGUMENT = re.compile(r"^\s+(?:[-/\\%$<>~]|[a-z]:[\\/]|[\"'][-/\\])")
-_SHELL_NOISE = re.compile(
+_WORD_ARGS = lazy(r"^(?:\s+[a-z0-9][a-z0-9._/-]{0,30}){1,4}\s*$")
+_ARGUMENT = lazy(r"^\s+(?:[-/\\%$<>~]|[a-z]:[\\/]|[\"'][-/\\])")
+_SHELL_NOISE = lazy(
     r"\$\{?ifs\}?|\$\{?9\}?|\$\{?[@*!?#_$0-9-]\}?|``|\$(?=['\"])|[\\'\"^]|\$\(\)|[<>]\(\)|\{,?|,?\}"
     r"|\$[a-z_][a-z0-9_]*(?=[a-z/])|(?<=[a-z])\$[a-z_][a-z0-9_]*|\[([a-z/])\]"
 )
-_SHELL_SPACE = re.compile(r"\$\{?ifs\}?|\$\{?9\}?|<|\{|,|\}")
+_SHELL_SPACE = lazy(r"\$\{?ifs\}?|\$\{?9\}?|<|\{|,|\}")
 
 
 def _shell_form(text: str) -> str:
@@ -112,7 +112,7 @@ def _command_after_separator(forms: Forms) -> str | None:
     return None
 
 
-def _in_candidates(pattern: re.Pattern[str]) -> Check:
+def _in_candidates(pattern: LazyPattern) -> Check:
     """Search ``pattern`` in the text and in its shell-unquoted and plus-as-space variants."""
     def check(forms: Forms) -> str | None:
         for candidate in _candidates(forms.get("text")):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from fnguard.guard.waf.forms import Forms
-from fnguard.guard.waf.rules.base import ClassRules, Rule, rx
+from fnguard.guard.waf.rules.base import ClassRules, Rule, lazy, rx
 
 _PHP_FUNCS = (
     "system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|eval|assert|create_function|"
@@ -17,8 +17,8 @@ _PHP_FUNCS = (
     "scandir|glob|posix_getpwuid|getenv|var_dump|print_r|ldap_get_entries|fputcsv|stream_get_contents"
 )
 
-_PHP_CONCAT = re.compile(r"[\"']\s*\.\s*[\"']")
-_PHP_DYNAMIC = re.compile(
+_PHP_CONCAT = lazy(r"[\"']\s*\.\s*[\"']")
+_PHP_DYNAMIC = lazy(
     r"(?:[\"'](?:system|exec|passthru|shell_exec|popen|proc_open|assert|eval|phpinfo|pcntl_exec|create_function|call_user_func)\s*[\"']\s*\)?"
     r"|\(\s*(?:/\*.{0,40}?\*/\s*)?(?:system|exec|passthru|shell_exec|popen|assert|phpinfo|\$[a-z_][a-z0-9_]{0,20})\s*(?:/\*.{0,40}?\*/\s*)?\))"
     r"\s*\(|\$\s*\{\s*[\"'$]?[a-z_]|\$\{\s*\$[a-z_]|\$[a-z_][a-z0-9_]{0,20}(?:\s*(?:/\*.{0,40}?\*/\s*)?\[[^\]]{1,20}\]){1,3}\s*(?:/\*.{0,40}?\*/\s*)?\("

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 from fnguard.guard.waf.forms import Forms
-from fnguard.guard.waf.rules.base import ClassRules, Rule, rx
+from fnguard.guard.waf.rules.base import ClassRules, Rule, lazy, rx
 
 # ${lower:j}, ${::-n}, ${env:X:-d} each resolve to their last characters: collapse them first.
-_LOOKUP = re.compile(r"\$\{[^{}$]{0,80}?(?::-|:)([^{}:]{0,20})\}")
-_DEFAULT = re.compile(r"\$\{[^{}$]{0,80}?:-([^{}]{0,20})\}")
+_LOOKUP = lazy(r"\$\{[^{}$]{0,80}?(?::-|:)([^{}:]{0,20})\}")
+_DEFAULT = lazy(r"\$\{[^{}$]{0,80}?:-([^{}]{0,20})\}")
 
 
 def _collapse(text: str) -> str:
@@ -22,7 +22,7 @@ def _collapse(text: str) -> str:
     return text
 
 
-_JNDI = re.compile(r"\$\{?\s*jndi\s*:\s*(?:ldaps?|rmi|dns|iiop|nis|nds|corba|http|https)?")
+_JNDI = lazy(r"\$\{?\s*jndi\s*:\s*(?:ldaps?|rmi|dns|iiop|nis|nds|corba|http|https)?")
 
 
 def _obfuscated_jndi(forms: Forms) -> str | None:

@@ -4,18 +4,17 @@ runtime API, loopback or private networks, in any host encoding, or use non-HTTP
 from __future__ import annotations
 
 import ipaddress
-import re
 
 from fnguard.guard.waf.forms import Forms
-from fnguard.guard.waf.rules.base import ClassRules, Rule, rx
+from fnguard.guard.waf.rules.base import ClassRules, Rule, lazy, rx
 
-_URL = re.compile(
+_URL = lazy(
     r"(?:\b([a-z][a-z0-9+.-]{1,15}):/{0,3}|(?:^|[\s\"'=(@])//)"
     r"(?:[^/@\s?#]{0,80}@)?"
     r"(\[[0-9a-f:.%a-z]{2,60}\]?|[^/:?#\s\\\"'<>@]{1,255})"
     r"(?::(\d{1,6}))?"
 )
-_DNS_REBIND = re.compile(
+_DNS_REBIND = lazy(
     r"(?:^|\.)(?:\d{1,3}[.-]\d{1,3}[.-]\d{1,3}[.-]\d{1,3}|[0-9a-f]{8})\.(?:nip\.io|xip\.io|sslip\.io|xip\.name|nip\.direct|traefik\.me|1u\.ms|rbndr\.us|localtest\.me|lvh\.me|vcap\.me)$"
     r"|(?:^|\.)(?:localtest\.me|lvh\.me|vcap\.me|localhost\.direct|spoofed\.burpcollaborator\.net|127\.0\.0\.1\.[a-z]{2,})$"
 )
@@ -24,7 +23,7 @@ _METADATA_HOSTS = {
     "metadata.goog", "instance-data", "instance-data.ec2.internal", "100.100.100.200",
     "metadata.packet.net", "metadata.azure.com", "169.254.169.253", "192.0.0.192", "fd00:ec2::254",
 }
-_HOST_CHARS = re.compile(r"[a-z0-9._-]+")
+_HOST_CHARS = lazy(r"[a-z0-9._-]+")
 _LOCAL_NAMES = frozenset(("localhost", "localtest.me", "ip6-localhost", "ip6-loopback", "ipv6-localhost",
                           "localhost.localdomain", "lvh.me", "vcap.me", "0", "kubernetes", "kubernetes.default"))
 _LOCAL_SUFFIXES = (".localhost", ".internal", ".local", ".localdomain", ".svc", ".cluster.local", ".localtest.me",
@@ -105,8 +104,8 @@ def _classify(host: str) -> str | None:
 
 
 _NOT_NETWORK = frozenset(("mailto", "tel", "urn", "data", "javascript", "about", "blob", "arn", "sms"))
-_AT_HOST = re.compile(r"@\s*(\[[0-9a-f:.]{2,60}\]?|[a-z0-9._-]{1,255})")
-_BARE_HOST = re.compile(r"^([a-z0-9._-]{1,255})(?::\d{1,5})?/")
+_AT_HOST = lazy(r"@\s*(\[[0-9a-f:.]{2,60}\]?|[a-z0-9._-]{1,255})")
+_BARE_HOST = lazy(r"^([a-z0-9._-]{1,255})(?::\d{1,5})?/")
 
 
 def _internal_url(forms: Forms) -> str | None:

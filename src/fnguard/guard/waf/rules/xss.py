@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 
 from fnguard.guard.waf.forms import Forms
-from fnguard.guard.waf.rules.base import Check, ClassRules, Rule, rx
+from fnguard.guard.waf.rules.base import Check, ClassRules, Rule, lazy, rx
 
 _EVENT = r"on(?:[a-z]{3,40})"
-_SCRIPT_URL = re.compile(r"(?:j[\s\x00-\x1f]*a[\s\x00-\x1f]*v[\s\x00-\x1f]*a|v[\s\x00-\x1f]*b|l[\s\x00-\x1f]*i[\s\x00-\x1f]*v[\s\x00-\x1f]*e)[\s\x00-\x1f]*s[\s\x00-\x1f]*c[\s\x00-\x1f]*r[\s\x00-\x1f]*i[\s\x00-\x1f]*p[\s\x00-\x1f]*t[\s\x00-\x1f]*:")
-_JS_CALLISH = re.compile(
+_SCRIPT_URL = lazy(r"(?:j[\s\x00-\x1f]*a[\s\x00-\x1f]*v[\s\x00-\x1f]*a|v[\s\x00-\x1f]*b|l[\s\x00-\x1f]*i[\s\x00-\x1f]*v[\s\x00-\x1f]*e)[\s\x00-\x1f]*s[\s\x00-\x1f]*c[\s\x00-\x1f]*r[\s\x00-\x1f]*i[\s\x00-\x1f]*p[\s\x00-\x1f]*t[\s\x00-\x1f]*:")
+_JS_CALLISH = lazy(
     r"(?:alert|prompt|confirm|eval|settimeout|setinterval|fetch|atob|print|write(?:ln)?|open|import|\[|\(|`|document\.|window\.|location|top\[|self\[|this\[|parent\[|/\*|void\b|\{|\$|string\.fromcharcode|[a-z_]{1,20}\s*\()"
 )
 
@@ -44,8 +44,8 @@ _TAGS = (
     "var|sub|sup|small|big|tt|strike|del|ins|mark|ruby|rt|rp|bdi|bdo|wbr|area|map|param|slot|portal|"
     "script|x|v:[a-z]+|svg:[a-z]+|xsl:[a-z]+|html:[a-z]+|xml:[a-z]+"
 )
-_ACTIVE_TAG = re.compile(rf"<\s*/?\s*(?:{_ACTIVE_TAGS})(?=[\s/>]|$)")
-_TAG = re.compile(rf"<\s*/?\s*(?:{_ACTIVE_TAGS}|{_TAGS})(?=[\s/>]|$)")
+_ACTIVE_TAG = lazy(rf"<\s*/?\s*(?:{_ACTIVE_TAGS})(?=[\s/>]|$)")
+_TAG = lazy(rf"<\s*/?\s*(?:{_ACTIVE_TAGS}|{_TAGS})(?=[\s/>]|$)")
 
 
 def _tag_check(pattern: re.Pattern[str]) -> Check:
