@@ -11,5 +11,5 @@ if [[ "${1:-}" == "--install" ]]; then
   fi
   python3 -m pip install --quiet --disable-pip-version-check -e '.[all]'
 fi
-python3 -m pytest tests "$@" 2>&1 | tail -n 200
+python3 -m pytest tests -q "$@" 2>&1 | tail -n 200
 exit "${PIPESTATUS[0]}"

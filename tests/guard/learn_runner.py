@@ -17,7 +17,6 @@ from contextlib import redirect_stdout
 def main() -> None:
     spec = json.loads(open(sys.argv[1]).read())
     from fnguard import protect
-    from fnguard.guard import behaviour
 
     outputs = []
     buffer = io.StringIO()
@@ -25,9 +24,8 @@ def main() -> None:
         os.environ.update(call.get("env", {}))
         sys.path.insert(0, call["code_dir"])
         module = importlib.import_module(call["module"])
-        guard = protect(mode=spec["mode"], config={"function": call["name"], "waf": {"enabled": False}})(
-            getattr(module, call["function"]))
-        behaviour.attach(guard, spec["sections"], handler_dir=call["code_dir"])
+        guard = protect(mode=spec["mode"], config={"function": call["name"], "waf": {"enabled": False},
+                                                   **spec["sections"]})(getattr(module, call["function"]))
         with redirect_stdout(buffer):
             try:
                 outputs.append({"ok": True, "result": guard(call["event"], None)})

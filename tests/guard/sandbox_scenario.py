@@ -58,8 +58,8 @@ def main() -> None:
                 results[action] = f"denied: {exc}"
         return results
 
-    guard = protect(mode=spec["mode"], config={"function": "scenario", **spec.get("config", {})})(handler)
-    behaviour.attach(guard, spec["sections"], handler_dir=os.path.dirname(os.path.abspath(__file__)))
+    guard = protect(mode=spec["mode"], config={"function": "scenario", **spec.get("config", {}),
+                                               **spec["sections"]})(handler)
     exits = []
     for stage in guard.stages:
         if isinstance(stage, behaviour.HygieneStage):
