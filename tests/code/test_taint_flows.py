@@ -226,3 +226,23 @@ def test_stored_value_after_a_fixed_host_is_not_reported(tmp_path: Path) -> None
             urlopen(item["endpoint"])
         """})
     assert [(f.rule_id, f.line) for f in findings] == [("FG406", 6)]
+
+
+def test_object_attributes_carry_taint_into_methods(tmp_path: Path) -> None:
+    findings = _scan(tmp_path, {"a.py": """
+        import subprocess
+        class Job:
+            def __init__(self, command):
+                self.command = command
+                self.mode = "fast"
+            def run(self):
+                subprocess.run("nice " + self.command, shell=True)
+            def describe(self):
+                subprocess.run("echo " + self.mode, shell=True)
+
+        def handler(event, context):
+            job = Job(event["command"])
+            job.describe()
+            return job.run()
+        """})
+    assert [(f.rule_id, f.line) for f in findings] == [("FG401", 7)]

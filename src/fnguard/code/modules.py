@@ -61,6 +61,8 @@ class ParsedModule:
     """Qualname (``f``, ``Cls.m``) → function."""
     assigned: frozenset[str] = frozenset()
     """Names bound at module level by assignment (they shadow builtins of the same name)."""
+    classes: frozenset[str] = frozenset()
+    """Top-level classes, so ``Cls(...)`` resolves to ``<module>.Cls`` and its ``__init__``."""
 
     @property
     def is_package(self) -> bool:
@@ -174,6 +176,7 @@ def parse_module(root: Path, path: Path, source: str | None = None) -> ParsedMod
         imports=_collect_imports(tree, name, is_package),
         functions=_collect_functions(tree, name, str(path)),
         assigned=_module_assignments(tree),
+        classes=frozenset(node.name for node in tree.body if isinstance(node, ast.ClassDef)),
     )
 
 
@@ -272,7 +275,7 @@ class CodeIndex:
         head = node.id
         if head in module.imports:
             base = module.imports[head]
-        elif head in module.functions or head in module.assigned:
+        elif head in module.functions or head in module.assigned or head in module.classes:
             base = f"{module.name}.{head}" if module.name else head
         else:
             base = head
@@ -298,6 +301,8 @@ class CodeIndex:
                 continue
             if qual in module.functions:
                 return module.functions[qual]
+            if qual in module.classes and f"{qual}.__init__" in module.functions:
+                return module.functions[f"{qual}.__init__"]
             # ``from pkg import mod`` then ``mod.f``: a re-export through an __init__.
             target = module.imports.get(pieces[cut])
             if target and target != qualified:

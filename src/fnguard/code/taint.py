@@ -97,6 +97,8 @@ class Summary:
     callees: tuple[str, ...] = ()
     validates: bool = False
     """It may return something falsy or computed: usable as a guard ``if not f(x): return``."""
+    attributes: tuple[tuple[str, Taints], ...] = ()
+    """For a method: what it leaves in ``self.<attr>`` (``__init__`` builds an object's fields)."""
 
 
 @dataclass(frozen=True)
@@ -392,6 +394,10 @@ class _Walker:
         self.hits: list[SinkHit] = []
         self.callees: set[str] = set()
         self.validates = False
+        self._built: tuple[ast.Call, dict[str, Taints]] | None = None
+        """The last constructor call of a local class and the fields it gave its object."""
+        self.objects: set[str] = set()
+        """Names bound to objects of local classes, whose fields are tracked one by one."""
 
     # -- entry ----------------------------------------------------------------------------
     def run(self) -> Summary:
@@ -416,6 +422,8 @@ class _Walker:
             hits=tuple(unique.values()),
             callees=tuple(sorted(self.callees)),
             validates=self.validates,
+            attributes=tuple(sorted((key[5:], value) for key, value in self.env.items()
+                                    if key.startswith("self.") and "." not in key[5:])),
         )
 
     # -- statements -----------------------------------------------------------------------
@@ -549,6 +557,11 @@ class _Walker:
                 for key in self.fields.get(name, ()):
                     self.env.pop(key, None)
                 self._bind_fields(name, value_node, line)
+                self.objects.discard(name)
+                if self._built is not None and self._built[0] is value_node:
+                    self.objects.add(name)
+                    for attr, taints in self._built[1].items():
+                        self.env[f"{name}.{attr}"] = taints
             self._note_type(name, value_node)
         elif isinstance(target, ast.Tuple | ast.List):
             for element in target.elts:
@@ -857,7 +870,11 @@ class _Walker:
         self.check_sinks(node, qualified, method, receiver, args, kwargs)
         target = self.resolve_function(func, qualified)
         if target is not None:
-            return self.apply_summary(node, target, func, args, kwargs)
+            result = self.apply_summary(node, target, func, args, kwargs, receiver)
+            if target.qualname.endswith(".__init__") and self._built is not None and self._built[0] is node:
+                # An object holds what its constructor stored: ``Job(cmd).run()`` carries ``cmd``.
+                return _closed(_cap(t for value in self._built[1].values() for t in value))
+            return result
         return self.propagate(node, qualified, method, receiver, args, kwargs)
 
     def resolve_function(self, func: ast.expr, qualified: str | None) -> FunctionInfo | None:
@@ -875,13 +892,22 @@ class _Walker:
         return self.index.function(qualified, self.module)
 
     def apply_summary(self, node: ast.Call, target: FunctionInfo, func: ast.expr, args: list[Taints],
-                      kwargs: dict[str, Taints]) -> Taints:
+                      kwargs: dict[str, Taints], receiver: Taints = EMPTY) -> Taints:
         summary = self.engine.summary(target)
         self.callees.add(target.key)
         params = target.params
-        offset = 1 if (isinstance(func, ast.Attribute) and target.class_name and params
-                       and params[0] in {"self", "cls"}) else 0
+        bound = bool(target.class_name and params and params[0] in {"self", "cls"})
+        offset = 1 if bound and (isinstance(func, ast.Attribute) or target.qualname.endswith(".__init__")) else 0
         actual: dict[int, Taints] = {}
+        fields: dict[str, Taints] = {}
+        known_fields = False
+        if offset and isinstance(func, ast.Attribute) and receiver:
+            actual[0] = receiver  # ``self`` is the object the method is called on
+            owner = _dotted(func.value)
+            if owner is not None:
+                known_fields = owner in self.objects
+                fields = {key[len(owner) + 1:]: value for key, value in self.env.items()
+                          if key.startswith(owner + ".") and "." not in key[len(owner) + 1:]}
         star: Taints = EMPTY
         for position, (arg_node, value) in enumerate(zip(node.args, args, strict=True)):
             if isinstance(arg_node, ast.Starred):
@@ -899,9 +925,17 @@ class _Walker:
             if placeholder.label != "param":
                 yield placeholder
                 return
-            for real in actual.get(placeholder.param, EMPTY) | star:  # type: ignore[arg-type]
+            reals = actual.get(placeholder.param, EMPTY) | star  # type: ignore[arg-type]
+            origin = placeholder.origin
+            if placeholder.param == 0 and fields and origin.startswith("."):
+                attr = re.split(r"[.\[]", origin[1:], maxsplit=1)[0]
+                if attr in fields:
+                    reals, origin = fields[attr], origin[1 + len(attr):]
+                elif known_fields:
+                    return  # the object has no such field tainted: nothing to carry
+            for real in reals:
                 yield Taint(
-                    origin=real.origin + placeholder.origin if real.open else real.origin,
+                    origin=real.origin + origin if real.open else real.origin,
                     label=real.label,
                     param=real.param,
                     flow=_join_flow(real.flow, (step,), placeholder.flow),
@@ -919,6 +953,9 @@ class _Walker:
                 if hit.sink.kind in taint.cleared:
                     continue
                 self.hits.append(replace(hit, taint=taint))
+        if target.qualname.endswith(".__init__"):
+            self._built = (node, {attr: _cap(t for p in value for t in instantiate(p))
+                                  for attr, value in summary.attributes})
         return _cap(t for placeholder in summary.returns for t in instantiate(placeholder))
 
     def propagate(self, node: ast.Call, qualified: str | None, method: str | None, receiver: Taints,
