@@ -618,3 +618,37 @@ def test_account_log_subscription_and_vpc_lattice(corpus: Path) -> None:
 def test_layers_keep_the_name_written_in_the_template(corpus: Path) -> None:
     app = load_file(corpus / "apps" / "serverless-patterns-python-sam" / "lambda-layer" / "template.yml")
     assert _fn(app, "PyMySQLLayerLambdaFunction").layers == ("${PyMySQLLayer}",)
+
+
+def test_samconfig_gives_deployed_parameters_region_and_stack_name(tmp_path: Path) -> None:
+    (tmp_path / "samconfig.toml").write_text('''version = 0.1
+[default.deploy.parameters]
+stack_name = "orders-prod"
+region = "eu-west-3"
+parameter_overrides = "Stage=prod Owner=\\"Ops Team\\""
+''')
+    app = _load(tmp_path, SAM_HEADER + """
+Parameters:
+  Stage: {Type: String, Default: dev}
+  Owner: {Type: String}
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      InlineCode: x
+      Handler: a.h
+      Runtime: python3.12
+      Environment:
+        Variables:
+          STAGE: !Ref Stage
+          OWNER: !Ref Owner
+          WHERE: !Sub "${AWS::StackName}@${AWS::Region}"
+""")
+    assert app.region == "eu-west-3"
+    assert app.parameters == {"Stage": "prod", "Owner": "Ops Team"}
+    assert _fn(app, "Fn").environment == {"STAGE": "prod", "OWNER": "Ops Team", "WHERE": "orders-prod@eu-west-3"}
+
+
+def test_dvsa_parameters_come_from_its_samconfig(dvsa: App) -> None:
+    assert dvsa.parameters["AdminEmail"] == "dvsa.admin@1secmail.com"
+    assert _fn(dvsa, "InitCustomFunction").environment["ADMIN_EMAIL"] == "dvsa.admin@1secmail.com"

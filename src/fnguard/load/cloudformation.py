@@ -27,7 +27,15 @@ from fnguard.load.intrinsics import (
     text_or_none,
     to_text,
 )
-from fnguard.load.sam import Expansion, expand, is_sam, origin_line, policy_templates
+from fnguard.load.sam import (
+    DeployConfig,
+    Expansion,
+    deploy_config,
+    expand,
+    is_sam,
+    origin_line,
+    policy_templates,
+)
 from fnguard.load.yamlsource import line_of, load_document
 from fnguard.model import App, Function, InputError, Location, Resource, Statement, Trigger
 
@@ -95,15 +103,18 @@ def load(path: Path, document: Any, *, parameters: Mapping[str, Any] | None = No
     document, warnings = expand_for_each(document, path)
     expansion: Expansion | None = None
     template: Mapping[str, Any] = document
+    deployed = deploy_config(path.resolve().parent) if _depth == 0 else DeployConfig()
+    region = deployed.region or DEFAULT_REGION
+    parameters = {**deployed.parameters, **(parameters or {})}
     sam = is_sam(document)
     if sam:
-        defaults = Resolver(document, path, parameters=parameters, region=DEFAULT_REGION)
-        expansion = expand(path, document, defaults.parameters, DEFAULT_REGION)
+        defaults = Resolver(document, path, parameters=parameters, region=region, stack_name=deployed.stack_name)
+        expansion = expand(path, document, defaults.parameters, region)
         warnings.extend(expansion.warnings)
         template = expansion.template
         if not isinstance(template.get("Resources"), Mapping):
             raise InputError(f"{path}: SAM translation produced no Resources")
-    mapper = Mapper(path, document, template, expansion, DEFAULT_REGION, parameters)
+    mapper = Mapper(path, document, template, expansion, region, parameters, deployed.stack_name)
     functions = mapper.functions()
     resources = mapper.other_resources()
     stacks = mapper.nested_stacks()
@@ -129,8 +140,8 @@ def load(path: Path, document: Any, *, parameters: Mapping[str, Any] | None = No
         root=str(path.resolve().parent),
         functions=tuple(functions),
         resources=resources,
-        parameters={**defaults, **(parameters or {})},
-        region=DEFAULT_REGION,
+        parameters={**defaults, **parameters},
+        region=region,
         warnings=tuple(dict.fromkeys(warnings)),
     )
 
@@ -193,6 +204,7 @@ class Mapper:
         expansion: Expansion | None,
         region: str,
         parameters: Mapping[str, Any] | None = None,
+        stack_name: str | None = None,
     ) -> None:
         self.path = path
         self.file = str(path)
@@ -205,7 +217,8 @@ class Mapper:
                 known.add(lid)
                 if isinstance(body, Mapping) and body.get("Type") == "AWS::Serverless::Function":
                     known.update((f"{lid}.Alias", f"{lid}.Version"))
-        self.resolver = Resolver(template, path, parameters=parameters, region=region, resource_ids=known)
+        self.resolver = Resolver(template, path, parameters=parameters, region=region, resource_ids=known,
+                                 stack_name=stack_name)
         self._origins: dict[str, tuple[str | None, int | None]] = {}
         self._warnings: list[str] = []
         self.res = _resolve_resources(template["Resources"], self.resolver, self.file, self.line)

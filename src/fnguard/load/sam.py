@@ -321,3 +321,59 @@ def origin_line(original: Mapping[str, Any], generated_id: str) -> tuple[str | N
                 line = line_of(events, max(matches, key=len)) or line
         return lid, line
     return None, None
+
+
+@dataclass(frozen=True)
+class DeployConfig:
+    """What ``sam deploy`` would use from ``samconfig.toml``: the deployed values, when known."""
+
+    stack_name: str | None = None
+    region: str | None = None
+    parameters: Mapping[str, str] = field(default_factory=dict)
+    source: str | None = None
+
+
+def deploy_config(directory: Path, environment: str = "default") -> DeployConfig:
+    """Read ``samconfig.toml`` beside a template (``[<env>.deploy.parameters]``, then ``global``).
+
+    Parameter overrides are the real values of a deployment, better than template defaults.
+    A missing or unreadable file is no error: defaults are used.
+    """
+    path = directory / "samconfig.toml"
+    if not path.is_file():
+        return DeployConfig()
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        return DeployConfig()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return DeployConfig()
+    env = data.get(environment) if isinstance(data.get(environment), dict) else {}
+    settings: dict[str, Any] = {}
+    for command in ("global", "deploy"):
+        section = env.get(command, {}).get("parameters", {}) if isinstance(env.get(command), dict) else {}
+        if isinstance(section, dict):
+            settings.update(section)
+    return DeployConfig(
+        stack_name=settings.get("stack_name") if isinstance(settings.get("stack_name"), str) else None,
+        region=settings.get("region") if isinstance(settings.get("region"), str) else None,
+        parameters=_overrides(settings.get("parameter_overrides")),
+        source=str(path),
+    )
+
+
+def _overrides(value: Any) -> dict[str, str]:
+    """``Key=Value Other="a b"`` (a string or a list of them), as ``sam deploy`` parses it."""
+    import shlex
+
+    tokens: list[str] = []
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, str):
+            try:
+                tokens += shlex.split(item)
+            except ValueError:
+                tokens += item.split()
+    pairs = (token.split("=", 1) for token in tokens if "=" in token)
+    return {key: val for key, val in pairs if key}
