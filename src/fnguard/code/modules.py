@@ -220,7 +220,7 @@ class CodeIndex:
         """Find a module by dotted name under the root, or beside ``near`` (Lambda puts the
         handler's directory on ``sys.path`` only when it is the root, but flat layouts that
         import siblings by bare name are common in code that is packaged per folder)."""
-        memo_key = (dotted, str(Path(near.path).parent) if near is not None else "")
+        memo_key = (dotted, os.path.dirname(near.path) if near is not None else "")
         if memo_key in self._by_name:
             return self._by_name[memo_key]
         found = self._find_module(dotted, near)

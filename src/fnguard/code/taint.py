@@ -151,7 +151,10 @@ def _join_flow(*parts: tuple[Step, ...]) -> tuple[Step, ...]:
 
 def _evolve(taint: Taint, **changes: object) -> Taint:
     """``dataclasses.replace`` without its per-call validation: this is the analysis' inner loop."""
-    state = dict(taint.__dict__)
+    current = taint.__dict__
+    if all(current[key] == value for key, value in changes.items()):
+        return taint
+    state = dict(current)
     state.update(changes)
     new = object.__new__(Taint)
     object.__setattr__(new, "__dict__", state)
