@@ -229,6 +229,7 @@ class Mapper:
         self.triggers: dict[str, list[Trigger]] = {lid: [] for lid in self.function_ids}
         self.on_failure: dict[str, str] = {}
         self.urls: dict[str, dict[str, Any]] = {}
+        self._permissions: dict[str, list[str]] | None = None
         self.public_sources = self._public_sources()
 
     # -- small helpers ------------------------------------------------------------------------
@@ -647,11 +648,11 @@ class Mapper:
                 return self._role_statements(target)
             return [], []
         policies = props.get("Policies")
-        items = policies if isinstance(policies, list) else [policies] if policies is not None else []
+        entries = policies if isinstance(policies, list) else [policies] if policies is not None else []
         basic = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
         managed.append(basic)
         statements += self._managed(basic, location)
-        for index, item in enumerate(items):
+        for index, item in enumerate(entries):
             if isinstance(item, str):
                 arn = item if item.startswith("arn:") else arn_for_name(item) or item
                 managed.append(self._aws_arn(arn))
@@ -689,11 +690,16 @@ class Mapper:
         Buckets, topics or APIs defined elsewhere (another stack, a BodyS3Location) still reach
         the function; the permission is all the template says about them, so it is kept.
         """
+        if self._permissions is None:
+            self._permissions = {}
+            for lid, resource in self.res.items():
+                if resource.type == "AWS::Lambda::Permission":
+                    target = self.fn(resource.properties.get("FunctionName"))
+                    if target is not None:
+                        self._permissions.setdefault(target, []).append(lid)
         added: list[Trigger] = []
-        for lid, resource in self.res.items():
-            props = resource.properties
-            if resource.type != "AWS::Lambda::Permission" or self.fn(props.get("FunctionName")) != function:
-                continue
+        for lid in self._permissions.get(function, []):
+            props = self.res[lid].properties
             principal = to_text(props.get("Principal", ""))
             service = re.sub(r"\.[a-z]{2}(-[a-z]+)+-\d\.amazonaws\.com$", ".amazonaws.com", principal)
             kinds = _PRINCIPAL_TRIGGERS.get(service)
