@@ -275,36 +275,54 @@ def parse_report(document: Any) -> ReportIn:
         raise _refuse(exc) from exc
 
 
-def _app_of(finding: FindingIn, report: ReportIn) -> AppIn:
-    if finding.function:
-        for app in report.apps:
-            if any(f.name == finding.function for f in app.functions):
-                return app
-    if finding.file:
-        for app in report.apps:
-            if app.source and app.source.rsplit("/", 1)[0] and finding.file.startswith(app.source.rsplit("/", 1)[0]):
-                return app
-    return report.apps[0]
+def _app_dir_parts(app: AppIn) -> list[str]:
+    return [p for p in (app.source or "").replace("\\", "/").split("/")[:-1] if p not in ("", ".")]
+
+
+def _app_of(finding: FindingIn, report: AppIn | ReportIn) -> int:
+    """Index of the app a finding belongs to: by function name, then by where its file lies.
+
+    Finding files are relative to the scanned path and app sources to the scan's directory, so
+    ``vulnerable/serverless.yml`` belongs to the app read from ``examples/orders-api/vulnerable/``.
+    """
+    apps = report.apps if isinstance(report, ReportIn) else [report]
+    candidates = [i for i, app in enumerate(apps) if finding.function and any(f.name == finding.function for f in app.functions)]
+    candidates = candidates or list(range(len(apps)))
+    if len(candidates) == 1 or not finding.file:
+        return candidates[0]
+    file_parts = [p for p in finding.file.replace("\\", "/").split("/") if p not in ("", ".")]
+    best, best_score = candidates[0], -1
+    for i in candidates:
+        parts = _app_dir_parts(apps[i])
+        score = 0
+        for k in range(min(len(parts), len(file_parts) - 1), 0, -1):
+            if parts[-k:] == file_parts[:k] or file_parts[:len(parts)] == parts:
+                score = k
+                break
+        if score > best_score:
+            best, best_score = i, score
+    return best
 
 
 def store_report(db: Session, report: ReportIn, source: str) -> list[ReportResult]:
     """Upsert apps, functions and findings; findings absent from the new report become fixed."""
     results = []
     now = utcnow()
-    by_app: dict[str, list[FindingIn]] = {app.name: [] for app in report.apps}
+    by_app: list[list[FindingIn]] = [[] for _ in report.apps]
     for finding in report.findings:
-        by_app[_app_of(finding, report).name].append(finding)
-    for app_in in report.apps:
-        app = db.scalar(select(AppRow).where(AppRow.name == app_in.name))
+        by_app[_app_of(finding, report)].append(finding)
+    for index, app_in in enumerate(report.apps):
+        source = (app_in.source or "")[:1024]
+        app = db.scalar(select(AppRow).where(AppRow.name == app_in.name, AppRow.source == source))
         if app is None:
-            app = AppRow(name=app_in.name)
+            app = AppRow(name=app_in.name, source=source)
             db.add(app)
-        app.source, app.format, app.updated_at = app_in.source, app_in.format, now
+        app.format, app.updated_at = app_in.format, now
         db.flush()
         previous = db.scalar(select(Report).where(Report.app_id == app.id).order_by(Report.id.desc()).limit(1))
         points = entry_points(app_in)
         new_points = tuple(p for p in points if previous is not None and p not in set(previous.entry_points or []))
-        findings = by_app[app_in.name]
+        findings = by_app[index]
         row = Report(app_id=app.id, received_at=now, source=source, fnguard_version=report.fnguard,
                      finding_count=len(findings), entry_points=points,
                      document={"fnguard": report.fnguard, "app": app_in.model_dump(mode="json"),

@@ -67,10 +67,13 @@ class Session(Base):
 
 
 class AppRow(Base):
+    """An app is its name and the template it was read from: one report may hold two ``orders-api``."""
+
     __tablename__ = "apps"
+    __table_args__ = (UniqueConstraint("name", "source"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(256), unique=True)
-    source: Mapped[str | None] = mapped_column(Text, nullable=True)
+    name: Mapped[str] = mapped_column(String(256), index=True)
+    source: Mapped[str] = mapped_column(String(1024), default="")
     format: Mapped[str | None] = mapped_column(String(32), nullable=True)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 

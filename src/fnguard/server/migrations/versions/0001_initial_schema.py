@@ -39,12 +39,15 @@ def upgrade() -> None:
         "apps",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=256), nullable=False),
-        sa.Column("source", sa.Text(), nullable=True),
+        sa.Column("source", sa.String(length=1024), nullable=False),
         sa.Column("format", sa.String(length=32), nullable=True),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("name"),
+        sa.UniqueConstraint("name", "source"),
     )
+    with op.batch_alter_table("apps", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_apps_name"), ["name"], unique=False)
+
     op.create_table(
         "events",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -243,5 +246,8 @@ def downgrade() -> None:
         batch_op.drop_index("ix_events_function_time")
 
     op.drop_table("events")
+    with op.batch_alter_table("apps", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_apps_name"))
+
     op.drop_table("apps")
     op.drop_table("alert_rules")
