@@ -165,3 +165,16 @@ def test_memo_gives_the_same_answers_and_stays_bounded() -> None:
     assert len(memo._cache) <= 8 and len(memo._clean) <= 8
     event = {"headers": {"a": "same", "b": "<svg onload=alert(1)>"}}
     assert memo.inspect(event).detections == memo.inspect(event).detections != ()
+
+
+def test_long_values_are_read_in_windows() -> None:
+    patient = Engine({"max_time_ms": 10_000})
+    body = "lorem ipsum " * 1000 + "<script>alert(1)</script>" + " dolor" * 1000
+    found = patient.inspect({"body": body})
+    assert [d.attack_class for d in found.detections] == ["xss"] and not found.budget_exceeded
+
+
+def test_crafted_value_stops_at_the_time_budget() -> None:
+    hasty = Engine({"max_time_ms": 0, "cache_entries": 0})
+    result = hasty.inspect({"body": "${" * 30000 + "jndi"})
+    assert result.budget_exceeded is True

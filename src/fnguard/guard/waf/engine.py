@@ -133,6 +133,8 @@ class _Triggers:
 
 
 _SCALARS = frozenset((int, float, bool))
+_CHUNK = 4096
+_OVERLAP = 512
 _JSON_START = ("{", "[")
 
 
@@ -194,7 +196,7 @@ class Engine:
         """Detections in one string leaf; one per attack class at most (the first rule that fires)."""
         return [_detection(rule, location, excerpt, key=False) for rule, excerpt in self._scan(value)]
 
-    def _scan(self, value: str, nested: bool = False) -> list[tuple[Rule, str]]:
+    def _scan(self, value: str, nested: bool = False, deadline: float = 0.0) -> list[tuple[Rule, str]]:
         """(rule, excerpt) for each class that fires on ``value``; no path is built for clean values.
 
         Short values are remembered: a warm container sees the same header values, user agents and
@@ -211,9 +213,26 @@ class Engine:
                     self._cache.clear()
                 self._cache[value] = cached
             return list(cached)
-        return self._scan_uncached(value, nested)
+        return self._scan_uncached(value, nested, deadline)
 
-    def _scan_uncached(self, value: str, nested: bool) -> list[tuple[Rule, str]]:
+    def _scan_uncached(self, value: str, nested: bool, deadline: float = 0.0) -> list[tuple[Rule, str]]:
+        if len(value) > _CHUNK:
+            # Long values are read in overlapping windows: a pattern's worst case grows with the
+            # square of its input, so windows keep a crafted 64 KiB value linear in cost.
+            found: list[tuple[Rule, str]] = []
+            done: set[str] = set()
+            step = _CHUNK - _OVERLAP
+            for start in range(0, len(value), step):
+                for rule, excerpt in self._scan_window(value[start: start + _CHUNK], nested):
+                    if rule.attack_class not in done:
+                        done.add(rule.attack_class)
+                        found.append((rule, excerpt))
+                if start + _CHUNK >= len(value) or deadline and time.perf_counter() > deadline:
+                    break  # the walk sees the deadline passed and reports the budget exceeded
+            return found
+        return self._scan_window(value, nested)
+
+    def _scan_window(self, value: str, nested: bool) -> list[tuple[Rule, str]]:
         if not nested and len(value) >= 16 and len(value) % 4 == 0 and _BASE64.fullmatch(value) is not None:
             inner = _base64_text(value)
             if inner is not None:
@@ -442,7 +461,9 @@ class _Walk:
             if isinstance(parsed, (dict, list)):
                 self.visit(parsed, _join(path, step) if keyed else path + step, depth + 1)
                 return
-        found = self.engine._scan(value)
+        found = self.engine._scan(value, deadline=self.deadline)
+        if len(value) > _CHUNK and time.perf_counter() > self.deadline:
+            self.exceeded = True
         if found:
             location = _join(path, step) if keyed else path + step
             self._add([_detection(rule, location, excerpt, key=False) for rule, excerpt in found])

@@ -7,8 +7,12 @@ values that reach few rules cheap.
 
 from __future__ import annotations
 
+import re
+
 from fnguard.guard.waf.detection import EXCERPT_MAX
 from fnguard.guard.waf.normalize import decode, squeeze_spaces, strip_sql_comments
+
+_SLASHES = re.compile(r"/{2,}")
 
 
 class Forms:
@@ -40,7 +44,11 @@ class Forms:
         elif name == "sql":
             form = squeeze_spaces(strip_sql_comments(self.get("text")))
         elif name == "path":
+            # one separator, runs collapsed: what the file system resolves (and no slash runs for
+            # patterns to backtrack over)
             form = self.get("text").replace("\\", "/")
+            if "//" in form:
+                form = _SLASHES.sub("/", form)
         else:
             raise KeyError(name)
         self._cache[name] = form

@@ -40,7 +40,7 @@ RULES = ClassRules(
              pattern=rx(r"(?:^|[/=\s\"'?:;])\.{2,}/+(?:\.{2,}/|[a-z0-9_%~$-])|/\.{2,}/|\.\./\.\.|(?:^|/)\.\.;/"),
              forms=("path",), needs=('..',)),
         Rule("FGW-PATH-102", "path_traversal", "critical", 1, "absolute or traversing path to a sensitive file",
-             pattern=rx(rf"(?:^|[\s\"'=:;(,@|>]|file:/*|[a-z]:/+|/)/*(?:[a-z0-9_.~-]{{0,40}}/){{0,8}}?(?:{_TARGETS})"),
+             pattern=rx(rf"(?:^|[\s\"'=:;(,@|>]|file:/?|[a-z]:/?|/)(?:[a-z0-9_.~-]{{1,40}}/){{0,8}}?(?:{_TARGETS})"),
              forms=("path",), needs=_TARGET_STEMS),
         Rule("FGW-PATH-103", "path_traversal", "high", 1, "Windows drive path to system or application files",
              pattern=rx(r"(?:^|[\s\"'=])[a-z]:/+(?:[a-z0-9 _.~$-]{1,40}/){0,6}[a-z0-9 _.~$-]{0,40}\.(?:ini|log|cnf|conf|sys|dat|exe|bat|cmd|inf|xml|config|txt)\b|(?:^|[\s\"'=])[a-z]:/+(?:windows|winnt|boot|inetpub|program ?files|xampp|wamp|php\d?|mysql|apache)"),
