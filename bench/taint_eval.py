@@ -55,8 +55,10 @@ BANDIT_SINK_TESTS = frozenset({
 })
 """Bandit tests that name a dangerous sink (what a taint tool reports); others are counted apart."""
 
-FNGUARD_NOT_TAINT = frozenset({"FG413", "FG420", "FG421", "FG422", "FG423", "FG424"})
-"""fnguard rules outside the ground truth's scope (log injection, secrets): counted apart."""
+FNGUARD_NOT_TAINT = frozenset({"FG413", "FG414", "FG420", "FG421", "FG422", "FG423", "FG424"})
+"""fnguard rules outside the ground truth's scope (log injection, eval without a flow, secrets):
+counted apart. FG414 is what the ground truth asks for at admin_get_orders ("flag as eval
+present, not as a taint flow")."""
 
 
 @dataclass

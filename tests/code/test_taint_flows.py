@@ -246,3 +246,15 @@ def test_object_attributes_carry_taint_into_methods(tmp_path: Path) -> None:
             return job.run()
         """})
     assert [(f.rule_id, f.line) for f in findings] == [("FG401", 7)]
+
+
+def test_eval_of_built_string_without_flow_is_fg414_not_fg402(tmp_path: Path) -> None:
+    findings = _scan(tmp_path, {"a.py": """
+        def handler(event, context):
+            fe = "Attr('a').eq(1)"
+            if "user" in event:
+                fe = fe + " & Attr('user').exists()"
+            eval("1 + 1")
+            return eval(fe)
+        """})
+    assert [(f.rule_id, f.line, f.severity) for f in findings] == [("FG414", 6, "low")]

@@ -27,6 +27,9 @@ for _kind in KINDS.values():
 for _pattern in sec.RULES:
     define(_pattern.rule, _pattern.severity, _pattern.description, _pattern.remediation)
 
+define("FG414", "low", "eval/exec/compile of a string built at run time (no event data found reaching it)",
+       "Replace run-time code with data: map names to functions, build filters with boto3 condition objects.")
+
 _LOWER_BY = {"public": 0, "authenticated": 1, "internal": 1, "scheduled": 2}
 
 
@@ -141,6 +144,12 @@ def _module_findings(index: CodeIndex, path: str, handler: str | None, triggers:
     for file, line in result.unsafe_yaml:
         if (file, line) not in flagged:
             findings.append(yaml_finding(file, line, function))
+    tainted_code = {(f.file, f.line) for f in findings if f.rule_id == "FG402"}
+    for file, line in result.dynamic_code:
+        if (file, line) not in tainted_code:
+            findings.append(finding("FG414", "code is evaluated from a string built at run time", function=function,
+                                    file=file, line=line,
+                                    details={"subject": f"eval|{line}", "sink": "eval", "cwe": "CWE-95"}))
     return findings
 
 
@@ -225,7 +234,7 @@ def _unique(findings: list[Finding]) -> list[Finding]:
     return result
 
 
-_ALL_RULES = tuple(k.rule for k in KINDS.values()) + tuple(p.rule for p in sec.RULES)
+_ALL_RULES = tuple(k.rule for k in KINDS.values()) + ("FG414",) + tuple(p.rule for p in sec.RULES)
 
 
 @check(*_ALL_RULES)

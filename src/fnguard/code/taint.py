@@ -1302,6 +1302,30 @@ def _looks_like_handler(info: FunctionInfo) -> bool:
     return second in src.HANDLER_CONTEXT_NAMES or (first in src.HANDLER_EVENT_NAMES and second.endswith("context"))
 
 
+_DYNAMIC_CODE = frozenset({"eval", "exec", "compile"})
+
+
+def dynamic_code_calls(index: CodeIndex, module: ParsedModule) -> list[int]:
+    """Lines of ``eval``/``exec``/``compile`` of a computed (non-literal) string, tainted or not.
+
+    Taint decides whether event data reaches them; this list is for the weaker fact that code is
+    built at run time at all (DVSA's admin_get_orders assembles constant fragments the event picks).
+    """
+    try:
+        with open(module.path, encoding="utf-8", errors="replace") as handle:
+            text = handle.read()
+    except OSError:
+        return []
+    if not any(f"{name}(" in text for name in _DYNAMIC_CODE):
+        return []
+    lines: list[int] = []
+    for node in ast.walk(module.tree):
+        if isinstance(node, ast.Call) and node.args and not isinstance(node.args[0], ast.Constant):
+            if index.qualified_name(module, node.func) in _DYNAMIC_CODE:
+                lines.append(node.lineno)
+    return lines
+
+
 @dataclass(frozen=True)
 class ModuleResult:
     """Flows and unconditional findings of the entries of one module."""
@@ -1309,6 +1333,7 @@ class ModuleResult:
     flows: tuple[Flow, ...] = ()
     unsafe_yaml: tuple[tuple[str, int], ...] = ()
     entries: tuple[Entry, ...] = field(default=(), compare=False)
+    dynamic_code: tuple[tuple[str, int], ...] = ()
 
 
 def analyze_module(index: CodeIndex, path: str, handler: str | None = None) -> ModuleResult:
@@ -1325,11 +1350,13 @@ def analyze_module(index: CodeIndex, path: str, handler: str | None = None) -> M
     for entry in entries:
         reached.update(_reached_files(engine, entry.function.key))
     unsafe: list[tuple[str, int]] = []
+    dynamic: list[tuple[str, int]] = []
     for file in sorted(reached):
         parsed = index.module_at(file)
         if parsed is not None:
             unsafe.extend((file, line) for line in unsafe_yaml_calls(index, parsed))
-    return ModuleResult(tuple(_dedupe(flows)), tuple(unsafe), tuple(entries))
+            dynamic.extend((file, line) for line in dynamic_code_calls(index, parsed))
+    return ModuleResult(tuple(_dedupe(flows)), tuple(unsafe), tuple(entries), tuple(dynamic))
 
 
 def _reached_files(engine: TaintEngine, key: str) -> set[str]:
