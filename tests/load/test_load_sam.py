@@ -652,3 +652,24 @@ Resources:
 def test_dvsa_parameters_come_from_its_samconfig(dvsa: App) -> None:
     assert dvsa.parameters["AdminEmail"] == "dvsa.admin@1secmail.com"
     assert _fn(dvsa, "InitCustomFunction").environment["ADMIN_EMAIL"] == "dvsa.admin@1secmail.com"
+
+
+def test_dvsa_read_without_the_translator_keeps_its_inventory(monkeypatch: pytest.MonkeyPatch, dvsa: App) -> None:
+    from fnguard.load import sam
+
+    def refuse(*_args: object, **_kwargs: object) -> dict:
+        raise RuntimeError("translator unavailable")
+
+    monkeypatch.setattr(sam, "_translate", refuse)
+    raw = load_file(CORPUS / "apps" / "DVSA" / "template.yml")
+    assert any("read without translation" in w for w in raw.warnings)
+    assert [f.name for f in raw.functions] == [f.name for f in dvsa.functions]
+
+    def routes(app: App) -> set[tuple]:
+        return {(f.name, t.path, t.method, t.public, t.auth) for f in app.functions for t in f.triggers
+                if t.type == "http"}
+
+    assert routes(raw) == routes(dvsa)
+    for name in ("FeedbackUploadFunction", "CreateReceiptFunction", "CronProcessorFunction"):
+        assert [t.type for t in _fn(raw, name).triggers] == [t.type for t in _fn(dvsa, name).triggers]
+        assert set(_fn(raw, name).managed_policies) == set(_fn(dvsa, name).managed_policies)

@@ -189,6 +189,13 @@ _PRINCIPAL_TRIGGERS = {
     "connect.amazonaws.com": ("other",),
     "config.amazonaws.com": ("other",),
 }
+# Managed policies the SAM translator attaches to a function's role for its event sources.
+_EVENT_POLICIES = {
+    "SQS": "service-role/AWSLambdaSQSQueueExecutionRole",
+    "Kinesis": "service-role/AWSLambdaKinesisExecutionRole",
+    "DynamoDB": "service-role/AWSLambdaDynamoDBExecutionRole",
+    "MSK": "service-role/AWSLambdaMSKExecutionRole",
+}
 _PUBLIC_WRITE = ("*", "s3:*", "s3:PutObject", "sns:*", "sns:Publish", "sqs:*", "sqs:SendMessage", "events:*",
                  "events:PutEvents")
 
@@ -649,9 +656,20 @@ class Mapper:
             return [], []
         policies = props.get("Policies")
         entries = policies if isinstance(policies, list) else [policies] if policies is not None else []
-        basic = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
-        managed.append(basic)
-        statements += self._managed(basic, location)
+        props = _with_globals(self.template, props, self.resolver)
+        implied = ["service-role/AWSLambdaBasicExecutionRole"]  # what the translator adds on its own
+        if str(props.get("Tracing", "")).lower() == "active":
+            implied.append("AWSXrayWriteOnlyAccess")
+        if isinstance(props.get("VpcConfig"), Mapping):
+            implied.append("service-role/AWSLambdaVPCAccessExecutionRole")
+        for event in mapping(props.get("Events")).values():
+            policy = _EVENT_POLICIES.get(str(nested(event, "Type")))
+            if policy and policy not in implied:
+                implied.append(policy)
+        for name in implied:
+            arn = f"arn:aws:iam::aws:policy/{name}"
+            managed.append(arn)
+            statements += self._managed(arn, location)
         for index, item in enumerate(entries):
             if isinstance(item, str):
                 arn = item if item.startswith("arn:") else arn_for_name(item) or item
