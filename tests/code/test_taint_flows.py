@@ -258,3 +258,26 @@ def test_eval_of_built_string_without_flow_is_fg414_not_fg402(tmp_path: Path) ->
             return eval(fe)
         """})
     assert [(f.rule_id, f.line, f.severity) for f in findings] == [("FG414", 6, "low")]
+
+
+def test_routes_of_an_imported_router_module_are_entries(tmp_path: Path) -> None:
+    findings = _scan(tmp_path, {
+        "app.py": """
+            from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+            from routes import files
+            app = APIGatewayRestResolver()
+            app.include_router(files.router)
+            def lambda_handler(event, context):
+                return app.resolve(event, context)
+            """,
+        "routes/__init__.py": "",
+        "routes/files.py": """
+            from aws_lambda_powertools.event_handler.api_gateway import Router
+            router = Router()
+
+            @router.get("/files/<name>")
+            def read(name):
+                return open("/srv/" + name).read()
+            """,
+    })
+    assert [(f.rule_id, Path(f.file).name, f.line) for f in findings] == [("FG405", "files.py", 6)]

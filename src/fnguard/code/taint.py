@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from fnguard.code import sanitizers as san
 from fnguard.code import sinks as sk
 from fnguard.code import sources as src
-from fnguard.code.modules import CodeIndex, FunctionInfo, ParsedModule
+from fnguard.code.modules import CodeIndex, FunctionInfo, ParsedModule, is_vendored
 
 MAX_TAINTS = 6
 """Distinct taints kept per value: enough to report each source once, bounded for speed."""
@@ -1343,6 +1343,7 @@ def analyze_module(index: CodeIndex, path: str, handler: str | None = None) -> M
         return ModuleResult()
     engine = TaintEngine(index)
     entries = entry_points(module, handler)
+    entries += _imported_routes(index, module)
     flows: list[Flow] = []
     for entry in entries:
         flows.extend(engine.flows(entry))
@@ -1357,6 +1358,22 @@ def analyze_module(index: CodeIndex, path: str, handler: str | None = None) -> M
             unsafe.extend((file, line) for line in unsafe_yaml_calls(index, parsed))
             dynamic.extend((file, line) for line in dynamic_code_calls(index, parsed))
     return ModuleResult(tuple(_dedupe(flows)), tuple(unsafe), tuple(entries), tuple(dynamic))
+
+
+def _imported_routes(index: CodeIndex, module: ParsedModule) -> list[Entry]:
+    """Framework routes declared in the project modules the handler imports (Powertools
+    ``Router``s, Flask blueprints, Chalice blueprints): the handler dispatches to them."""
+    found: list[Entry] = []
+    seen = {module.path}
+    for target in sorted(set(module.imports.values())):
+        if target.split(".")[0] in _STDLIB_HEADS:
+            continue
+        other = index.module_named(target, module) or index.module_named(target.rpartition(".")[0], module)
+        if other is None or other.path in seen or is_vendored(other.path):
+            continue
+        seen.add(other.path)
+        found.extend(entry for entry in entry_points(other, "\0") if entry.trigger is not None)
+    return found
 
 
 def _reached_files(engine: TaintEngine, key: str) -> set[str]:
