@@ -834,3 +834,16 @@ Resources:
         ("s3", "arn:aws:s3:::someone-elses-bucket", None, None, "none"),
         ("schedule", "rate(1 hour)", None, None, "none"),  # the rule's permission adds nothing
     ]
+
+
+def test_http_api_quick_create(tmp_path: Path) -> None:
+    app = _load(tmp_path, """
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: python3.12, Handler: a.b, Role: r, Code: {ZipFile: x}}
+  Quick:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {ProtocolType: HTTP, Target: !GetAtt Fn.Arn, RouteKey: "POST /hook"}
+""")
+    assert [(t.type, t.method, t.path, t.public) for t in _fn(app, "Fn").triggers] == [("httpApi", "POST", "/hook", True)]

@@ -344,7 +344,8 @@ class HttpApis:
             kind = "websocket" if str(props.get("ProtocolType", "HTTP")).upper() == "WEBSOCKET" else "httpApi"
             function = self.m.fn(props.get("Target")) if props.get("Target") is not None else None
             if function:
-                self._route(function, lid, kind, "$default", "none", False, {}, self.m.loc(lid))
+                self._route(function, lid, kind, to_text(props.get("RouteKey") or "$default"), "none", False, {},
+                            self.m.loc(lid))
             body = props.get("Body")
             if isinstance(body, Mapping):
                 self._body(lid, kind, body)
