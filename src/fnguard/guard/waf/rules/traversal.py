@@ -49,7 +49,7 @@ RULES = ClassRules(
              pattern=rx(r"0x2e0x2e|0x5c0x2e|0x2e0x5c|0x2f0x2e|0x2e0x2f|\.\.(?:0x2f|0x5c|%00|\x00|%01)|%(?:25)*c0%(?:25)*ae|%(?:25)*c1%(?:25)*9c|%(?:25)*e0%(?:25)*80%(?:25)*ae|%f[08]%80%80|%uff0e|\.\.[\x00-\x1f]"),
              forms=("raw", "text"), needs=('0x2e', '..', '%', '．')),
         Rule("FGW-PATH-106", "path_traversal", "high", 1, "well-known target files behind junk separators (etc..passwd, boot.ini)",
-             pattern=rx(r"(?:^|[^a-z])etc[^\s]{1,14}?(?:passwd|shadow|issue|hosts|group|master\.passwd)\b|(?:boot|win|system)\.ini\b|\bwindows[^\s]{1,14}?system32\b"),
+             pattern=rx(r"etc[^\s]{1,14}?(?:passwd|shadow|issue|hosts|group|master\.passwd)\b|(?:boot|win|system)\.ini\b|windows[^\s]{1,14}?system32\b"),
              forms=("text",), needs=("etc", ".ini", "windows")),
         Rule("FGW-PATH-107", "path_traversal", "high", 1, "PHP filter chain or absolute path to configuration, log, key or hidden file",
              pattern=rx(r"\bconvert\.(?:iconv|base64-(?:en|de)code|quoted-printable-(?:en|de)code|string\.(?:rot13|toupper|tolower))|^/(?:etc|var|usr|proc|root|opt|sys|boot|bin|sbin|srv)/[a-z0-9_.-]|^\.(?:ht(?:passwd|access)|env|git|svn|aws|ssh|npmrc|pypirc|netrc|bash_history|docker)\b|[/\\](?:access|error)[_.]log\b|^/usr/local/[a-z0-9_-]{1,30}/(?:logs?|etc|conf)|^/(?:[a-z0-9_.-]{1,40}/){0,8}[a-z0-9_.-]{0,60}\.(?:log|conf|cnf|ini|pdb|passwd|htpasswd|htaccess|env|pem|sqlite3?|db|bak|old|swp|history)(?:%00|\x00)?$|^/\.(?!well-known)[a-z0-9_-]{2,40}(?:/|$)|\.[a-z0-9]{1,5}(?:%00|\x00)$|(?:\.\.(?:0x)?(?:2f|5c)){2}"),
