@@ -129,5 +129,6 @@ def create_app(settings: Settings | None = None, *, migrate_db: bool = True) -> 
         return FileResponse(STATIC / "style.css", media_type="text/css")
 
     app.include_router(api.router)
+    app.include_router(dashboard.public)
     app.include_router(dashboard.router)
     return app

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -26,7 +26,6 @@ from fnguard.server.models import AlertDelivery, AlertRule, FunctionRow
 from fnguard.server.schemas import AlertRuleIn, Triage
 from fnguard.server.security import Db, Principal, identify
 
-router = APIRouter(include_in_schema=False)
 _env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                    autoescape=select_autoescape(default=True, default_for_string=True))
 templates = Jinja2Templates(env=_env)
@@ -44,6 +43,15 @@ def _session(request: Request, db: Any) -> Principal:
     return principal
 
 
+def _require_session(request: Request, db: Db) -> None:
+    """Router-wide: refuse before any form or query parameter is even parsed."""
+    _session(request, db)
+
+
+public = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(_require_session)])
+
+
 def _check_csrf(principal: Principal, token: str) -> None:
     if not auth.csrf_ok(principal.csrf, token):
         raise HTTPException(403, "CSRF token missing or wrong: reload the page and try again")
@@ -54,7 +62,7 @@ def _page(request: Request, name: str, principal: Principal | None, **context: A
                                                       "logged_in": principal is not None, **context})
 
 
-@router.get("/login", response_class=HTMLResponse)
+@public.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, db: Db, error: str | None = None) -> Response:
     token = secrets.token_urlsafe(24)
     configured = auth.admin_password_configured(db, request.app.state.settings.admin_password)
@@ -64,7 +72,7 @@ def login_form(request: Request, db: Db, error: str | None = None) -> Response:
     return response
 
 
-@router.post("/login")
+@public.post("/login")
 def login(request: Request, db: Db, password: Annotated[str, Form(max_length=1024)],
           csrf: Annotated[str, Form(max_length=128)]) -> Response:
     if not auth.csrf_ok(request.cookies.get(auth.LOGIN_CSRF_COOKIE), csrf):
