@@ -129,3 +129,14 @@ def test_functions_without_readable_code_are_skipped_not_emptied(tmp_path: Path,
     captured = capsys.readouterr()
     assert json.loads(captured.out) == {"functions": {}}
     assert "Js: skipped" in captured.err
+
+
+def test_unscoped_statements_are_explained(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "app.py").write_text("import boto3\ndef handler(e, c):\n    boto3.client('s3').get_object(Bucket=e['b'], Key='k')\n")
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      Runtime: python3.12\n      Handler: app.handler\n      CodeUri: .\n")
+    assert main(["policy", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["functions"]["Fn"]["Statement"][0]["Resource"] == ["*"]
+    assert "s3:GetObject left on Resource '*'" in captured.err and "app.py:3" in captured.err

@@ -24,6 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def generate(apps: list[App], only: str | None = None) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """Policy document per function name, and warnings about what could not be read or resolved."""
+    from fnguard.iam import catalog
     from fnguard.iam.generate import function_needs, least_privilege, policy_document
 
     documents: dict[str, dict[str, Any]] = {}
@@ -47,7 +48,15 @@ def generate(apps: list[App], only: str | None = None) -> tuple[dict[str, dict[s
             warnings.append(f"{name}: unresolved call at {item.file}:{item.line}: {item.text} ({item.reason})")
         for call in needs.unmapped:
             warnings.append(f"{name}: no IAM action known for {call.service}.{call.method} at {call.file}:{call.line}")
-        documents[name] = policy_document(least_privilege(app, function, needs))
+        statements = least_privilege(app, function, needs)
+        for statement in statements:
+            if statement.resources == ("*",):
+                scopable = [a for a in statement.actions if (info := catalog.lookup(a)) and info.scopable]
+                calls = sorted({c for n in needs.needs if n.action in scopable for c in n.calls})
+                if scopable:
+                    warnings.append(f"{name}: {', '.join(scopable)} left on Resource '*': the resource is not "
+                                    f"visible in the code ({'; '.join(calls[:3])}); scope it by hand")
+        documents[name] = policy_document(statements)
     return documents, warnings
 
 
