@@ -55,7 +55,8 @@ def seed(endpoint: str) -> None:
 def run(tmp_path: Path, mode: str, sections: dict, endpoint: str) -> dict:
     spec = tmp_path / f"spec-{mode}.json"
     spec.write_text(json.dumps({"mode": mode, "sections": sections, "calls": calls()}))
-    env = {**os.environ, **AWS_ENV, "AWS_ENDPOINT_URL": endpoint}
+    # One attempt per call: the control run's refused connections must not wait through SDK retries.
+    env = {**os.environ, **AWS_ENV, "AWS_ENDPOINT_URL": endpoint, "AWS_MAX_ATTEMPTS": "1", "AWS_RETRY_MODE": "standard"}
     process = subprocess.run([sys.executable, str(RUNNER), str(spec)], capture_output=True, text=True,
                              timeout=180, env=env, cwd=tmp_path)
     assert process.returncode == 0, process.stderr
