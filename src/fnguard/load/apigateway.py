@@ -4,6 +4,11 @@ Routes come from three places — OpenAPI bodies (what SAM writes and what DVSA 
 ``AWS::ApiGateway::Method`` resources, and ``AWS::ApiGatewayV2::Route`` resources — and each
 route's auth from its security requirement, authorizer or authorization type. Throttling comes
 from stages and usage plans. Split from :mod:`fnguard.load.cloudformation`, which calls it.
+
+``public`` means anyone on the internet can get the function run without credentials of ours: an
+open route (auth ``none``, or ``api_key``, which identifies no one) on an endpoint that is not
+private nor narrowed by a resource policy. A route behind Cognito, JWT, a Lambda authorizer or
+IAM is not public; ``auth`` says which.
 """
 
 from __future__ import annotations
