@@ -118,7 +118,7 @@ def _translate_part(
 
 
 def _chunks(template: dict[str, Any]) -> list[dict[str, Any]]:
-    """The template split into parts of at most ``_CHUNK`` functions, each with every other resource.
+    """The template split into parts of at most ``_CHUNK`` functions, each with the SAM resources.
 
     The translator copies the whole API definition for every API event, so its time grows with
     the square of the number of routes; translating a few dozen functions at a time and merging
@@ -132,9 +132,10 @@ def _chunks(template: dict[str, Any]) -> list[dict[str, Any]]:
     # Plain CloudFormation passes through the translator untouched, except the buckets and user
     # pools that S3 and Cognito events write into: only those (and the other SAM resources) go
     # into every part; the rest is added back once, so each part stays small.
+    function_ids = set(functions)
     shared = {lid: body for lid, body in resources.items() if isinstance(body, dict) and (
         str(body.get("Type", "")).startswith("AWS::Serverless::") or body.get("Type") in _TOUCHED_BY_EVENTS)
-        and lid not in functions}
+        and lid not in function_ids}
     parts = []
     for start in range(0, len(functions), _CHUNK):
         chunk = {lid: resources[lid] for lid in functions[start:start + _CHUNK]}
