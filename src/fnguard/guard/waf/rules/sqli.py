@@ -17,7 +17,8 @@ def _tokenizer(forms: Forms) -> str | None:
         found = detect(text.replace("\\'", "'"))  # \' left by an escaping layer the attacker works around
     if found is None:
         return None
-    return f"{found.reason} [{found.context or 'as-is'}:{found.fingerprint[:20]}] {forms.decoded[:120]}"
+    # The whole value is the evidence (a shape, not a substring); the reason is in found.reason.
+    return forms.decoded[:200]
 
 
 RULES = ClassRules(
