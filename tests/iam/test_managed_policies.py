@@ -93,3 +93,13 @@ def test_build_script_reproduces_the_data(tmp_path: Path) -> None:
     built = json.loads(output.read_text())
     assert set(COMMON) <= set(built["policies"])
     assert built["policies"]["AdministratorAccess"] == _data()["policies"]["AdministratorAccess"]
+
+
+def test_policy_document_given_as_a_json_string() -> None:
+    from fnguard.iam.managed import statements_from_policy_document
+    from fnguard.model import Location
+
+    text = '{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "sqs:*", "Resource": "*"}}'
+    statements = statements_from_policy_document(text, "inline:p", Location())
+    assert [(s.actions, s.resources) for s in statements] == [(("sqs:*",), ("*",))]
+    assert statements_from_policy_document("not json", "inline:p", Location()) == []

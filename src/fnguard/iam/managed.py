@@ -62,6 +62,11 @@ def statements_from_policy_document(document: Any, source: str, location: Locati
     intrinsics; every value becomes a tuple of strings (intrinsics in ``${Name.Attr}`` notation)
     so analyses compare one shape.
     """
+    if isinstance(document, str):  # CloudFormation also takes the document as a JSON string
+        try:
+            document = json.loads(document)
+        except ValueError:
+            return []
     if isinstance(document, Mapping) and "Statement" in document:
         raw = document["Statement"]
     else:
