@@ -178,3 +178,15 @@ def test_crafted_value_stops_at_the_time_budget() -> None:
     hasty = Engine({"max_time_ms": 0, "cache_entries": 0})
     result = hasty.inspect({"body": "${" * 30000 + "jndi"})
     assert result.budget_exceeded is True
+
+
+def test_every_real_lambda_sample_event_is_clean(engine: Engine) -> None:
+    samples = sorted(EVENTS.glob("*.json"))
+    if not samples:
+        pytest.skip("shared event corpus not available")
+    flagged = {}
+    for path in samples:
+        found = engine.inspect(json.loads(path.read_text())).detections
+        if found:
+            flagged[path.name] = [(d.rule_id, d.location) for d in found]
+    assert flagged == {}
