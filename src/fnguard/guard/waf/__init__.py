@@ -2,7 +2,13 @@
 
 ``Engine(config).inspect(event)`` walks any JSON-like value and returns the detections with the
 path of the field they were found in; :func:`default_engine` caches engines so a cold start
-compiles the rules once. Exclusions by field or route are the runtime's job, not the engine's.
+builds the rules once. Exclusions by field or route are the runtime's job, not the engine's.
+
+Config keys (all optional): ``paranoia`` (1..4, default 1), ``classes`` (attack classes to enable,
+default all), ``disable_rules`` (rule ids, fnmatch globs allowed), ``max_value_bytes`` (64 KiB),
+``max_event_bytes`` (1 MiB), ``max_time_ms`` (20, per ``inspect`` call), ``max_depth`` (32) and
+``cache_entries`` (2048: size of the bounded memo of clean values and scan results a warm
+container reuses; 0 disables it).
 """
 
 from __future__ import annotations

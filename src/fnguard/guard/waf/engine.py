@@ -1,9 +1,15 @@
-"""The WAF engine: walks an event, sends each key and string leaf through a cheap prefilter and
-then through the rules of every attack class whose gate matches.
+"""The WAF engine: walks an event and sends each key and string leaf through three stages.
 
-Cost is the design constraint: the guard inspects every event of every invocation, so a plain
-value (a name, an id, a date, a token) must leave after one compiled-regex search. Only values
-with "interesting" characters or keywords are normalised and matched.
+1. Plain values (letters, digits, ``. , _ -``: names, ids, dates, tokens) leave after one C-level
+   match, without a function call; values already seen clean in this container leave after a set
+   lookup.
+2. One trigger pass (:class:`_Triggers`) finds which attack classes, and which of their rules,
+   the value could belong to: symbols in one prefix-tree regular expression, words in a dict.
+3. Only those rules run, on normalised forms of the value (:mod:`fnguard.guard.waf.forms`).
+
+Cost is the design constraint: the guard inspects every event of every invocation. Long values
+are read in windows so a crafted value cannot hold a regular expression for long, and the event's
+byte, time and depth budget is checked between leaves and windows.
 """
 
 from __future__ import annotations
@@ -41,8 +47,11 @@ _PLAIN = re.compile(r"[a-z0-9_.,\-]*")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{14,}={0,2}")
 # Trigger literals found inside longer words (base64 runs, 0x2e0x2e, field__lookup): tested with ``in``;
 # every other literal wakes its classes when its leading word is a whole word of the value.
-_INSIDE_WORDS = frozenset(("in (", "in(", "1or", "or1", "1and", "and1", "0.0.0.0", "127.", "169.254", "100.100", "ro0ab",
-                           "gasv", "gaij", "gajj", "gasl", "aaeaaad", "aced0005", "cs7qa", "kztaa", "aced", "0x2e", "__", "_$$nd", "c__builtin", "c__builtin__"))
+_INSIDE_WORDS = frozenset((
+    "in (", "in(", "1or", "or1", "1and", "and1", "0.0.0.0", "127.", "169.254", "100.100", "ro0ab", "gasv", "gaij",
+    "gajj", "gasl", "aaeaaad", "aced0005", "cs7qa", "kztaa", "aced", "0x2e", "__", "_$$nd", "c__builtin",
+    "c__builtin__",
+))
 _FORM = re.compile(r"[\w.\-\[\]%$]{1,80}=[^&]*(?:&[\w.\-\[\]%$]{1,80}=[^&]*)*")
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_\-]*")
 _WORD = re.compile(r"[a-z0-9_]+")
@@ -57,7 +66,6 @@ _HIDDEN_WORDS = (
 _HIDDEN = re.compile(_HIDDEN_WORDS)
 # A value of letters, digits and . , _ - only: the walk skips it unless it hides one of the above.
 _PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.,\-]*")
-
 
 
 @dataclass(frozen=True)

@@ -88,19 +88,8 @@ class ClassRules:
     """Searched in the ``text`` form (decoded, lower-cased); None means always run."""
     rules: tuple[Rule, ...]
     needs: tuple[str, ...] = ()
-    """Checked before ``gate``: at least one of these substrings must be in the ``text`` form
-    (``raw`` too for classes with raw-form rules). A handful of ``in`` tests cost far less than a
-    regular expression, and most benign values fail them all."""
-
-    def wanted(self, forms: Forms) -> bool:
-        """Whether any rule of the class can fire on ``forms``."""
-        if self.needs:
-            text = forms.get("text")
-            if not any(n in text for n in self.needs):
-                raw = forms.get("raw")
-                if raw is text or raw == text or not any(n in raw for n in self.needs):
-                    return False
-        return self.gate is None or self.gate.search(forms.get("text")) is not None
+    """Trigger literals: the engine runs the class only when the value (raw or decoded) holds one
+    of these, or one of its rules' own ``needs``. One trigger pass serves every class."""
 
 
 class LazyPattern:
