@@ -847,3 +847,36 @@ Resources:
     Properties: {ProtocolType: HTTP, Target: !GetAtt Fn.Arn, RouteKey: "POST /hook"}
 """)
     assert [(t.type, t.method, t.path, t.public) for t in _fn(app, "Fn").triggers] == [("httpApi", "POST", "/hook", True)]
+
+
+def test_resource_policies_written_as_json_strings(tmp_path: Path) -> None:
+    app = _load(tmp_path, """
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties: {Runtime: python3.12, Handler: a.b, Role: r, Code: {ZipFile: x}}
+  Api:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Policy: '{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*"},
+               {"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*",
+                "Condition": {"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}]}'
+      Body:
+        openapi: 3.0.1
+        paths:
+          /x:
+            get:
+              x-amazon-apigateway-integration: {type: aws_proxy, uri: !Sub "arn:aws:apigateway:${AWS::Region}:lambda:path/functions/${Fn.Arn}/invocations"}
+  Bucket:
+    Type: AWS::S3::Bucket
+    Properties:
+      NotificationConfiguration:
+        LambdaConfigurations: [{Event: "s3:ObjectCreated:*", Function: !GetAtt Fn.Arn}]
+  BucketPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref Bucket
+      PolicyDocument: '{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:PutObject", "Resource": "*"}]}'
+""")
+    public = {t.type: t.public for t in _fn(app, "Fn").triggers}
+    assert public == {"http": False, "s3": True}

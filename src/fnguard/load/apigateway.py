@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from fnguard.load.intrinsics import items, mapping, nested, to_text
+from fnguard.load.intrinsics import items, json_document, mapping, nested, to_text
 from fnguard.model import Location, Resource, Trigger
 
 if TYPE_CHECKING:
@@ -76,6 +76,7 @@ def _route_auth(security: Any, schemes: Mapping[str, Any]) -> tuple[str, bool, l
 
 def _open_for_anyone(policy: Any) -> bool:
     """True when a resource policy does not narrow who may invoke (absent, or Allow * with no Deny)."""
+    policy = json_document(policy)
     if not isinstance(policy, Mapping):
         return True
     statements = policy.get("Statement")

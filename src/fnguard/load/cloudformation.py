@@ -20,6 +20,7 @@ from fnguard.load.intrinsics import (
     Resolver,
     expand_for_each,
     items,
+    json_document,
     mapping,
     nested,
     nested_text,
@@ -914,6 +915,7 @@ def _authorizer_kind(definition: Any) -> str:
 
 def _allows_anyone(document: Any) -> bool:
     """A resource policy with an unconditional Allow to ``*`` for an action that writes."""
+    document = json_document(document)
     raw = document.get("Statement") if isinstance(document, Mapping) else None
     for item in raw if isinstance(raw, list) else [raw]:
         if not isinstance(item, Mapping) or item.get("Effect") != "Allow" or item.get("Condition"):

@@ -547,3 +547,13 @@ def text_or_none(value: Any) -> str | None:
 def nested_text(value: Any, *keys: str) -> str | None:
     """:func:`nested` as text."""
     return text_or_none(nested(value, *keys))
+
+
+def json_document(value: Any) -> Any:
+    """A policy document CloudFormation accepts as an object or as a JSON string, as an object."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value
