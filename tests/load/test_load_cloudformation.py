@@ -880,3 +880,20 @@ Resources:
 """)
     public = {t.type: t.public for t in _fn(app, "Fn").triggers}
     assert public == {"http": False, "s3": True}
+
+
+def test_region_given_by_the_caller(tmp_path: Path) -> None:
+    path, document = _parse(tmp_path, """
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: a.b
+      Role: r
+      Code: {ZipFile: x}
+      Environment: {Variables: {WHERE: !Ref "AWS::Region"}}
+""")
+    app = load(path, document, region="ap-southeast-2")
+    assert app.region == "ap-southeast-2"
+    assert _fn(app, "Fn").environment == {"WHERE": "ap-southeast-2"}

@@ -93,10 +93,18 @@ _FUNCTION_TYPES = ("AWS::Lambda::Function", "AWS::Serverless::Function")
 _MAX_NESTING = 3
 
 
-def load(path: Path, document: Any, *, parameters: Mapping[str, Any] | None = None, _depth: int = 0) -> App:
+def load(
+    path: Path,
+    document: Any,
+    *,
+    parameters: Mapping[str, Any] | None = None,
+    region: str | None = None,
+    _depth: int = 0,
+) -> App:
     """Read a SAM or CloudFormation template already parsed from ``path``.
 
-    ``parameters`` override parameter defaults (a parent stack passes its ``Parameters``).
+    ``parameters`` override parameter defaults (a parent stack passes its ``Parameters``), as
+    ``region`` does the region; else ``samconfig.toml`` beside the template gives both.
     Nested stacks and SAM applications whose template is a local file are read too; their
     functions and resources are named ``<StackLogicalId>/<Name>``.
     """
@@ -105,7 +113,7 @@ def load(path: Path, document: Any, *, parameters: Mapping[str, Any] | None = No
     expansion: Expansion | None = None
     template: Mapping[str, Any] = document
     deployed = deploy_config(path.resolve().parent) if _depth == 0 else DeployConfig()
-    region = deployed.region or DEFAULT_REGION
+    region = region or deployed.region or DEFAULT_REGION
     parameters = {**deployed.parameters, **(parameters or {})}
     sam = is_sam(document)
     if sam:
@@ -125,7 +133,8 @@ def load(path: Path, document: Any, *, parameters: Mapping[str, Any] | None = No
             warnings.append(f"{path}: nested stack {lid} not read: more than {_MAX_NESTING} levels deep")
             continue
         try:
-            child = load(nested_path, load_document(nested_path), parameters=nested_parameters, _depth=_depth + 1)
+            child = load(nested_path, load_document(nested_path), parameters=nested_parameters, region=region,
+                         _depth=_depth + 1)
         except InputError as error:
             warnings.append(f"{path}: nested stack {lid} not read: {error}")
             continue
