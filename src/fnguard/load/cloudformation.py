@@ -232,8 +232,11 @@ class Mapper:
         if expansion is not None:  # the original's ids too (SAM ids such as ``Fn.Alias``)
             for lid, body in mapping(nested(original, "Resources")).items():
                 known.add(lid)
-                if isinstance(body, Mapping) and body.get("Type") == "AWS::Serverless::Function":
+                kind = body.get("Type") if isinstance(body, Mapping) else None
+                if kind == "AWS::Serverless::Function":
                     known.update((f"{lid}.Alias", f"{lid}.Version"))
+                elif kind in ("AWS::Serverless::Api", "AWS::Serverless::HttpApi"):
+                    known.update((f"{lid}.Stage", f"{lid}.Deployment", f"{lid}.DomainName"))
         self.resolver = Resolver(template, path, parameters=parameters, region=region, resource_ids=known,
                                  stack_name=stack_name)
         self._origins: dict[str, tuple[str | None, int | None]] = {}
