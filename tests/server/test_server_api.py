@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from conftest import Server, sample_report, waf_event
 from fastapi.routing import APIRoute
 
+from conftest import Server, sample_report, waf_event
 from fnguard.server import auth
 
 

@@ -9,10 +9,10 @@ from types import SimpleNamespace
 from typing import Any
 
 import httpx
-from conftest import sample_report
 from live_server import LiveServer
 from webhook_receiver import Receiver
 
+from conftest import sample_report
 from fnguard import protect
 
 
