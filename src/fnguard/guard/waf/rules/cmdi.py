@@ -43,8 +43,8 @@ _COMMAND_WORDS = tuple(dict.fromkeys(
 _PREFIXES = r"(?:(?:time|nohup|sudo|exec|env|strace|ltrace|nice|xargs|command|builtin|eval|\$[a-z_][a-z0-9_]{0,20})\s+)*"
 _SEP = r"(?:^|[;|&\n\r`<]|\$\(|\(\s*|\{\s*|%0a|\|\||&&|\\n)"
 _AFTER_SEP = lazy(
-    rf"{_SEP}\s*{_PREFIXES}(?:[a-z]:)?(?:[a-z0-9_.-]{{0,40}}[/\\])*({_TOOLS}|{_WEAK})"
-    rf"(?=$|[\s;|&<>`)\}},]|\\|%20|\.exe)([^;|&\n`]{{0,80}})"
+    rf"{_SEP}\s*(?P<pre>{_PREFIXES})(?:[a-z]:)?(?:[a-z0-9_.-]{{0,40}}[/\\])*(?P<name>{_TOOLS}|{_WEAK})"
+    rf"(?=$|[\s;|&<>`)\}},]|\\|%20|\.exe)(?P<rest>[^;|&\n`]{{0,80}})"
 )
 _ARGLIKE = lazy(r"^\s+(?:[-/\\%$<>~.]|[a-z]:[\\/]|[\"'][-/\\]|\d{1,5}\s*$)|^\s*$|^\s*[;|&<>`)]")
 # Arguments of a tool named at the start of a value: a URL, or words of which one looks like a
@@ -86,8 +86,8 @@ def _command_after_separator(forms: Forms) -> str | None:
     for candidate in _candidates(forms.get("text")):
         stripped = candidate.strip(" \t\r\n;|&`")
         for found in _AFTER_SEP.finditer(candidate):
-            name, rest = found.group(1), found.group(2)
-            separator = candidate[found.start(): found.start(1)]
+            name, rest = found.group("name"), found.group("rest")
+            separator = candidate[found.start(): found.start("name")]
             newline = "\n" in separator or "\r" in separator or "\\n" in separator
             weak = name in _WEAK_SET
             only_command = stripped == name
@@ -100,10 +100,11 @@ def _command_after_separator(forms: Forms) -> str | None:
             if found.start() == 0 and candidate[:1] not in ";|&\n\r`$({<":
                 # A value that merely starts with a word is most likely text, unless the word is a
                 # tool name followed by arguments (or alone).
-                prefix = candidate[found.start(): found.start(1)].strip()
+                # time/nohup/sudo before the tool, or the tool named by its bin/ path
+                prefix = found.group("pre").strip() or ("bin/" in separator.replace("\\", "/"))
                 if weak and not prefix or len(rest) > 80 or not rest.strip() and not prefix:
                     continue
-                prefixed = found.start(1) > found.start() and candidate[found.start(): found.start(1)].strip() != ""
+                prefixed = bool(prefix)
                 distinctive = name in _DISTINCTIVE or name.startswith(("ansible-", "chef-"))
                 if not prefixed and not _ARGLIKE.search(rest) and not _TOOL_ARGS.match(rest) \
                         and not (distinctive and _WORD_ARGS.match(rest)):

@@ -21,7 +21,7 @@ _PHP_CONCAT = lazy(r"[\"']\s*\.\s*[\"']")
 _PHP_DYNAMIC = lazy(
     r"(?:[\"'](?:system|exec|passthru|shell_exec|popen|proc_open|assert|eval|phpinfo|pcntl_exec|create_function|call_user_func)\s*[\"']\s*\)?"
     r"|\(\s*(?:/\*.{0,40}?\*/\s*)?(?:system|exec|passthru|shell_exec|popen|assert|phpinfo|\$[a-z_][a-z0-9_]{0,20})\s*(?:/\*.{0,40}?\*/\s*)?\))"
-    r"\s*\(|\$\s*\{\s*[\"'$]?[a-z_]|\$\{\s*\$[a-z_]|\$[a-z_][a-z0-9_]{0,20}(?:\s*(?:/\*.{0,40}?\*/\s*)?\[[^\]]{1,20}\]){1,3}\s*(?:/\*.{0,40}?\*/\s*)?\("
+    r"\s*\(|\$\s+\{\s*[\"'$]?[a-z_]|\$\{\s*[\"'$]|\$[a-z_][a-z0-9_]{0,20}(?:\s*(?:/\*.{0,40}?\*/\s*)?\[[^\]]{1,20}\]){1,3}\s*(?:/\*.{0,40}?\*/\s*)?\("
     r"|(?:call_user_func(?:_array)?|p?fsockopen|gzinflate|gzuncompress|shell_exec|passthru|proc_open|pcntl_exec|base64_decode|str_rot13|create_function|assert_options)\s*\("
     r"|\b(?:exec|system|passthru|eval|assert|popen)\s*(?:#[^\n]{0,40}\n|//[^\n]{0,40}\n|/\*.{0,40}?\*/|\s)+\("
     r"|\bprocess\s*\[|\bcompress\.(?:zlib|bzip2)://|\bextension(?:_dir)?\s*=|\)\s*(?:\[\d{1,3}\]\s*){1,3}\("
@@ -53,7 +53,7 @@ RULES = ClassRules(
         Rule("FGW-CODE-103", "code_injection", "critical", 1, "PHP opening tag followed by code",
              pattern=rx(r"<\?php\b|<\?=|<\?\s+(?:[a-z_]{2,30}\s*\(|\$|echo\b)|<%\s*(?:eval|execute|response\.write)\b"), forms=("text",), needs=('<?', '<%')),
         Rule("FGW-CODE-104", "code_injection", "high", 1, "PHP/Python/JS dangerous function call",
-             pattern=rx(rf"(?:^|[^a-z0-9_.$>-])(?:{_PHP_FUNCS})\s*(?:/\*.{{0,40}}?\*/\s*)?\(\s*(?:[\"'`$@_a-z0-9\[(\\]|\)|\s*$)"),
+             pattern=rx(rf"(?:^|[^a-z0-9_.$>-])(?:{_PHP_FUNCS})\s*(?:/\*.{{0,40}}?\*/\s*)?\((?![a-z]\s*\))\s*(?:[\"'`$@_a-z0-9\[(\\]|\)|\s*$)"),
              forms=("sql",), needs=('(',)),
         Rule("FGW-CODE-105", "code_injection", "high", 1, "eval-family call with a string or expression argument",
              pattern=rx(r"\b(?:eval|exec|execfile|compile|settimeout|setinterval|function|execsync|spawnsync|execfilesync|fork|spawn|assert|instance_eval|class_eval|module_eval|send|public_send|__send__|open3|syscall|system|popen)\s*\(\s*[\"'`]|\beval\s*\(\s*(?:atob|unescape|decodeuricomponent|string\.fromcharcode|base64|buffer|request|input)\b"),
