@@ -391,6 +391,9 @@ def test_triggers(cfn: App) -> None:
     assert "filter_criteria" in sqs.config
     assert by_type["sns"][0].source == "Topic"
     assert by_type["schedule"][0].source == "cron(0 3 * * ? *)"
+    lines = CFN.splitlines()  # the template was written with this text: lines point into it
+    assert lines[s3.location.line - 1].strip() == "- Event: s3:ObjectCreated:*"
+    assert lines[by_type["schedule"][0].location.line - 1].strip() == "- {Id: w, Arn: !GetAtt Worker.Arn}"
     assert by_type["url"][0].public and by_type["url"][0].auth == "none"
     assert by_type["invoke"][0].public
     helper = _fn(cfn, "Helper")

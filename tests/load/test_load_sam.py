@@ -128,6 +128,8 @@ def test_dvsa_sqs_schedules_and_cognito(dvsa: App) -> None:
     assert sorted(schedules) == ["CronJobUpdateFunction", "CronOrderCleanerFunction", "CronProcessorFunction"]
     cognito = [t for f in dvsa.functions for t in f.triggers if t.type == "cognito"]
     assert cognito and cognito[0].source == "CognitoUserPoolDvsaUserPool"
+    lines = (CORPUS / "apps" / "DVSA" / "template.yml").read_text().splitlines()
+    assert lines[cognito[0].location.line - 1].strip().startswith("PostConfirmation:")
 
 
 def test_dvsa_policies_come_from_managed_documents(dvsa: App) -> None:

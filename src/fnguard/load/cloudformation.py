@@ -383,9 +383,24 @@ class Mapper:
         if function is not None and function in self.triggers:
             self.triggers[function].append(trigger)
 
-    def loc(self, lid: str) -> Location:
-        """The location of a resource in the template as written."""
-        return Location(self.file, self.line(lid))
+    def loc(self, lid: str, *keys: str | int) -> Location:
+        """Where a resource (or, with ``keys``, one of its properties) is written.
+
+        ``loc("Bucket", "NotificationConfiguration", "LambdaConfigurations", 1)`` is the line of
+        that notification; a key the template as written does not have falls back to the resource.
+        """
+        line = self.line(lid)
+        node = nested(self.original, "Resources", lid, "Properties")
+        for key in keys:
+            if isinstance(node, Mapping) and key in node:
+                line = line_of(node, str(key)) or line
+                node = node[key]
+            elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+                node = node[key]
+                line = line_of(node) or line
+            else:
+                break
+        return Location(self.file, line)
 
     # -- public sources -----------------------------------------------------------------------
 

@@ -119,7 +119,7 @@ def bucket(m: Mapper, lid: str, props: Mapping[str, Any]) -> None:
     notifications = props.get("NotificationConfiguration")
     if not isinstance(notifications, Mapping):
         return
-    for item in items(notifications.get("LambdaConfigurations")):
+    for index, item in enumerate(items(notifications.get("LambdaConfigurations"))):
         if not isinstance(item, Mapping):
             continue
         config: dict[str, Any] = {"event": item.get("Event")}
@@ -129,7 +129,8 @@ def bucket(m: Mapper, lid: str, props: Mapping[str, Any]) -> None:
                                if isinstance(r, Mapping)]
         public = lid in m.public_sources
         m.add_trigger(m.fn(item.get("Function")), Trigger(
-            type="s3", source=lid, public=public, config=config, location=m.loc(lid)))
+            type="s3", source=lid, public=public, config=config,
+            location=m.loc(lid, "NotificationConfiguration", "LambdaConfigurations", index)))
 
 
 def sns_subscription(m: Mapper, lid: str, props: Mapping[str, Any]) -> None:
@@ -154,7 +155,7 @@ def sns_topic(m: Mapper, lid: str, props: Mapping[str, Any]) -> None:
 def events_rule(m: Mapper, lid: str, props: Mapping[str, Any]) -> None:
     """EventBridge rule targets: a schedule or an event pattern on a bus."""
     schedule = props.get("ScheduleExpression")
-    for target in items(props.get("Targets")):
+    for index, target in enumerate(items(props.get("Targets"))):
         if not isinstance(target, Mapping):
             continue
         function = m.fn(target.get("Arn"))
@@ -167,14 +168,15 @@ def events_rule(m: Mapper, lid: str, props: Mapping[str, Any]) -> None:
             config["enabled"] = False
         if schedule is not None:
             config["rate"] = [to_text(schedule)]
-            trigger = Trigger(type="schedule", source=to_text(schedule), config=config, location=m.loc(lid))
+            trigger = Trigger(type="schedule", source=to_text(schedule), config=config,
+                              location=m.loc(lid, "Targets", index))
         else:
             config["pattern"] = props.get("EventPattern")
             bus = props.get("EventBusName", "default")
             config["event_bus"] = to_text(bus)
             source = m.source_of(bus)
             trigger = Trigger(type="eventBridge", source=source, public=source in m.public_sources,
-                              config=config, location=m.loc(lid))
+                              config=config, location=m.loc(lid, "Targets", index))
         m.add_trigger(function, trigger)
 
 
@@ -205,7 +207,7 @@ def user_pool(m: Mapper, lid: str, props: Mapping[str, Any]) -> None:
             if function:
                 m.add_trigger(function, Trigger(
                     type="cognito", source=lid, config={"trigger": hook, "self_sign_up": not admin_only},
-                    location=m.loc(lid)))
+                    location=m.loc(lid, "LambdaConfig", hook)))
                 break
 
 
