@@ -17,6 +17,7 @@ from typing import Any
 LOGICAL_ID = "aws:cloudformation:logical-id"
 STACK = "aws:cloudformation:stack-name"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.:/-]")
+_NOT_ALPHANUMERIC = re.compile(r"[^A-Za-z0-9]")
 
 
 def tags_to_dict(tags: Any) -> dict[str, str]:
@@ -63,26 +64,32 @@ class Names:
         self._by_identity: dict[str, str] = {}
         self._lock = threading.Lock()
 
-    def claim(self, preferred: str, identity: str, stack: str | None = None) -> str:
-        """A logical id for the resource ``identity`` (its ARN), ``preferred`` when still free."""
+    def claim(self, preferred: str, identity: str, stack: str | None = None, *, strict: bool = True) -> str:
+        """A logical id for the resource ``identity`` (its ARN), ``preferred`` when still free.
+
+        ``strict`` ids are alphanumeric, as CloudFormation's are (analyses parse ``${Id.Attr}``);
+        functions keep their name as the template scan writes it (``create-order`` in Serverless).
+        """
         candidates = [preferred]
         if stack:
             candidates.append(f"{stack}/{preferred}")
         candidates.append(identity)
+        unsafe = _NOT_ALPHANUMERIC if strict else _UNSAFE
+        candidates = [unsafe.sub("", c) if strict else unsafe.sub("_", c) for c in candidates]
+        candidates = [c for c in candidates if c] or ["Resource"]
         with self._lock:
             if identity in self._by_identity:
                 return self._by_identity[identity]
             for candidate in candidates:
-                candidate = _UNSAFE.sub("_", candidate)
                 owner = self._taken.get(candidate)
                 if owner is None:
                     self._taken[candidate] = identity
                     self._by_identity[identity] = candidate
                     return candidate
             index = 2
-            while f"{candidates[0]}#{index}" in self._taken:
+            while f"{candidates[0]}{index}" in self._taken:
                 index += 1
-            unique = f"{candidates[0]}#{index}"
+            unique = f"{candidates[0]}{index}"
             self._taken[unique] = identity
             self._by_identity[identity] = unique
             return unique

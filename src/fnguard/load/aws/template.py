@@ -35,7 +35,8 @@ class Template:
             tags: Mapping[str, str] | None = None) -> str:
         """Add one resource named after its CloudFormation logical id when it carries one."""
         tags = tags or {}
-        lid = self.names.claim(tags.get(LOGICAL_ID) or preferred, identity, tags.get(STACK))
+        lid = self.names.claim(tags.get(LOGICAL_ID) or preferred, identity, tags.get(STACK),
+                               strict=kind != "AWS::Lambda::Function")
         with self._lock:
             self.resources[lid] = {"Type": kind, "Properties": dict(properties)}
             if identity.startswith("arn:"):
