@@ -62,6 +62,9 @@ BENIGN = [
     "https://medium.com/@someone/a-post-1234", "https://shop.example.com.au/cart", "<p>Hello <b>world</b></p>",
     "../images/logo.png", "see ../README.md for details", "${HOME}/bin", "Dear <%= name %>,", "The system(s) are down",
     "C:\\Users\\me\\report.txt", "Hello {{ user.first_name }}",
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
+    "https://example.com/login?redirect=https%3A%2F%2Fexample.org%2Fhome", "/home/user/docs/report.pdf",
+    "rm old files", "whoami: I'm Bob", "https://app.example.com/cb?url=https://example.org/x",
 ]
 
 

@@ -44,7 +44,7 @@ _PREFIXES = r"(?:(?:time|nohup|sudo|exec|env|strace|ltrace|nice|xargs|command|bu
 _SEP = r"(?:^|[;|&\n\r`<]|\$\(|\(\s*|\{\s*|%0a|\|\||&&|\\n)"
 _AFTER_SEP = lazy(
     rf"{_SEP}\s*(?P<pre>{_PREFIXES})(?:[a-z]:)?(?:[a-z0-9_.-]{{0,40}}[/\\])*(?P<name>{_TOOLS}|{_WEAK})"
-    rf"(?=$|[\s;|&<>`)\}},]|\\|%20|\.exe)(?P<rest>[^;|&\n`]{{0,80}})"
+    rf"(?=$|[\s;|&<>`)\}}]|\\|%20|\.exe)(?P<rest>[^;|&\n`]{{0,80}})"
 )
 _ARGLIKE = lazy(r"^\s+(?:[-/\\%$<>~.]|[a-z]:[\\/]|[\"'][-/\\]|\d{1,5}\s*$)|^\s*$|^\s*[;|&<>`)]")
 # Arguments of a tool named at the start of a value: a URL, or words of which one looks like a
@@ -55,7 +55,7 @@ _TOOL_ARGS = lazy(
 # Tools no English sentence starts with: plain word arguments are enough ("cscli alerts list").
 _DISTINCTIVE = frozenset((
     "cscli", "netsh", "kubectl", "systemctl", "journalctl", "iptables", "nslookup", "ifconfig", "ipconfig",
-    "ls", "rm", "cp", "mv", "nc", "ncat", "netcat", "chmod", "chown", "whoami", "uname",
+    "ls", "nc", "ncat", "netcat", "chmod", "chown", "whoami", "uname",
     "powershell", "pwsh", "certutil", "bitsadmin", "wmic", "schtasks", "sqlite3", "psql", "redis-cli", "knife",
 ))
 _WORD_ARGS = lazy(r"^(?:\s+[a-z0-9][a-z0-9._/-]{0,30}){1,4}\s*$")
@@ -155,7 +155,7 @@ RULES = ClassRules(
              pattern=rx(r"<!--\s*#\s*(?:exec|include|echo|config|set|printenv)\s+[a-z]{2,10}\s*=|\bnet1?\s+(?:user|localgroup|group|view|use|share|session|accounts|start|stop)\b[^\n]{0,60}(?:/add|/del|/domain|\s[a-z0-9_$-]{2,30}\s+\S)|\b[a-z_][a-z0-9_]{0,20}=\$?\\?['\"]?(?:whoami|id|uname|cat|ls|curl|wget|bash|sh|nc)[^'\";&|]{0,30}\\?['\"]?\s*[;&|]{1,2}\s*\$\{?[a-z_]|\balias\s+(?:[-+][a-z+]{1,6}\s+)*[^\s=]{1,30}=\s*['\"]?[a-z]"),
              forms=("text",)),
         Rule("FGW-CMDI-111", "cmdi", "high", 1, "shell idioms: absolute binary paths, process substitution, fork bomb, which/sleep probes, brace and parameter expansion",
-             check=_in_candidates(rx(r"(?:^|[\s;|&'\"`(])/(?:usr/)?(?:local/)?s?bin/[a-z0-9_.-]{1,20}\b|[<>]\(\s*[a-z]{2,12}\b|\b(\w{1,10})\(\)\s*\{\s*\1\s*\|\s*\1\s*&\s*\}|\bwhich\s+(?:wget|curl|perl|python[23]?|nc|ncat|bash|sh|gcc|php|ruby|socat|nmap)\b|^\s*(?:sleep|timeout)\s+\d{1,4}\s*$|^\s*ping\s+(?:-[a-z]\s*\d*\s+)*\d{1,3}(?:\.\d{1,3}){3}\s*$|\{,\s*\$?['\"]?[a-z]|\$\{[a-z_]{2,20}(?:#|%|//?|:[-=?+]|:\d)|\$\{?shell\}?\s+-c\b|\bwhoami\b|\bdir\s+[a-z]:\\|(?:^|[;|&]\s*)net1?\s+(?:view|user|localgroup|share|session|accounts|use)\b|\[![a-z]\][a-z]{2,}|/\[[a-z/]{1,4}\]|\breg(?:\.exe)?\s+(?:add|delete|query|save|export|import)\s+[\"']?hk|^\s*(?:sysinfo|route\s+print)\s*$")),
+             check=_in_candidates(rx(r"(?:^|[\s;|&'\"`(])/(?:usr/)?(?:local/)?s?bin/[a-z0-9_.-]{1,20}\b|[<>]\(\s*[a-z]{2,12}\b|\b(\w{1,10})\(\)\s*\{\s*\1\s*\|\s*\1\s*&\s*\}|\bwhich\s+(?:wget|curl|perl|python[23]?|nc|ncat|bash|sh|gcc|php|ruby|socat|nmap)\b|^\s*(?:sleep|timeout)\s+\d{1,4}\s*$|^\s*ping\s+(?:-[a-z]\s*\d*\s+)*\d{1,3}(?:\.\d{1,3}){3}\s*$|\{,\s*\$?['\"]?[a-z]|\$\{[a-z_]{2,20}(?:#|%|//?|:[-=?+]|:\d)|\$\{?shell\}?\s+-c\b|\bwhoami\b(?!\s*:)|\bdir\s+[a-z]:\\|(?:^|[;|&]\s*)net1?\s+(?:view|user|localgroup|share|session|accounts|use)\b|\[![a-z]\][a-z]{2,}|/\[[a-z/]{1,4}\]|\breg(?:\.exe)?\s+(?:add|delete|query|save|export|import)\s+[\"']?hk|^\s*(?:sysinfo|route\s+print)\s*$")),
              needs=("reg", "sysinfo", "route", "/bin/", "sbin/", "<(", ">(", "()", "which", "sleep", "timeout", "ping", "{,", "${", "$shell", "shell", "whoami", "dir", "net", "[!", "/[")),
         Rule("FGW-CMDI-108", "cmdi", "high", 1, "output redirection to a file or device from a command",
              pattern=rx(r"[;|&`]\s*[a-z]{2,12}\s[^;|&\n]{0,60}>\s*/(?:tmp|dev|var|etc)/"),

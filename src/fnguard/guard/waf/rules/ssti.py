@@ -43,7 +43,7 @@ RULES = ClassRules(
              pattern=rx(r"(?:\{\{|\$\{|#\{|<%=?|\*\{|@\(|\[\[|\{%)\s*[\"']?\d{1,10}[\"']?\s*[*+/-]\s*[\"']?\d{1,10}[\"']?\s*(?:\}|%>|\)|\]\])"),
              forms=("text",)),
         Rule("FGW-SSTI-104", "ssti", "high", 1, "template statement tags (Jinja/Twig/Django/Velocity/Freemarker/ERB)",
-             pattern=rx(r"\{%\s*(?:for|if|set|import|include|extends|debug|load|raw|macro|block|print|with|call|filter|autoescape|endfor|endif)\b|<#(?:assign|list|if|import|include)\b|#set\s*\(\s*\$|#foreach\s*\(|<%[=#-]?\s*(?:[a-z_][a-z0-9_]*\s*[(.'\"]|[a-z_][a-z0-9_]*\s+['\"]|@|\$|`|%x)|\$\{\s*(?:self|context|request|session|application|pagecontext|t\s*\(|class|object|product|''|\"\")"),
+             pattern=rx(r"\{%\s*(?:for|if|set|import|include|extends|debug|load|macro|block|print|with|call|filter|autoescape|endfor|endif)\b|<#(?:assign|list|if|import|include)\b|#set\s*\(\s*\$|#foreach\s*\(|<%[=#-]?\s*(?:[a-z_][a-z0-9_]*\s*[(.'\"]|[a-z_][a-z0-9_]*\s+['\"]|@|\$|`|%x)|\$\{\s*(?:self|context|request|session|application|pagecontext|t\s*\(|class|object|product|''|\"\")"),
              forms=("text",)),
         Rule("FGW-SSTI-105", "ssti", "high", 1, "template expression with dangerous globals or filters",
              check=_delimited(("{{",), 300, r"(?:\bconfig\b|\brequest\b|\bself\b|\bsettings\b|_context|\bdump\s*\(|\|\s*(?:filter|map|sort|reduce)\s*\(\s*[\"'](?:system|exec|passthru|shell_exec|call_user_func)|\bconstructor\b|\brange\s*\(|\bapp\.|_self\.env|\.getfilter|\.registerundefined|\|\s*e\s*\(|\battr\s*\()")),
