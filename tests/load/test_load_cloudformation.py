@@ -369,6 +369,10 @@ def test_role_statements_from_every_source(cfn: App) -> None:
     }
     put = next(s for s in worker.statements if s.source == "inline:tables")
     assert put.actions == ("dynamodb:PutItem",) and put.resources == ("${Table.Arn}",)
+    lines = CFN.splitlines()
+    assert lines[put.location.line - 1].strip() == "- Effect: Allow"
+    attached = next(s for s in worker.statements if s.source == "policy:Attached")
+    assert lines[attached.location.line - 1].strip() == '- {Effect: Allow, Action: ["s3:GetObject"], Resource: "*"}'
     assert "arn:aws:iam::aws:policy/NotAPolicyWeShip" in worker.managed_policies
     assert any("NotAPolicyWeShip" in w for w in cfn.warnings)
 

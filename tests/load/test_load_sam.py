@@ -279,6 +279,8 @@ Resources:
     send = [s for s in function.statements if "sqs:SendMessage*" in s.actions]
     assert len(send) == 1 and send[0].source == "sam:SQSSendMessagePolicy"
     assert send[0].resources == ("arn:aws:sqs:us-east-1:123456789012:${Queue.QueueName}",)
+    written = (tmp_path / "template.yaml").read_text().splitlines()
+    assert written[send[0].location.line - 1].strip() == "- SQSSendMessagePolicy:"
     lines = (tmp_path / "template.yaml").read_text().splitlines()
     assert lines[sqs[0].location.line - 1].strip() == "Work:"
 

@@ -610,11 +610,18 @@ class Mapper:
         location = self.loc(role)
         statements: list[Statement] = []
         templates = self._sam_policy_templates(role)
-        for policy in items(props.get("Policies")):
-            if isinstance(policy, Mapping):
-                name = to_text(policy.get("PolicyName", "?"))
-                source = f"sam:{templates[name]}" if name in templates else f"inline:{name}"
-                statements += statements_from_policy_document(policy.get("PolicyDocument"), source, location)
+        owner = self.owner(role)
+        for index, policy in enumerate(items(props.get("Policies"))):
+            if not isinstance(policy, Mapping):
+                continue
+            name = to_text(policy.get("PolicyName", "?"))
+            source = f"sam:{templates[name]}" if name in templates else f"inline:{name}"
+            match = re.fullmatch(re.escape(owner) + r"RolePolicy(\d+)", name) if owner != role else None
+            if match:  # SAM wrote it from the function's Policies[n]: point there
+                where: tuple[str, tuple[str | int, ...]] = (owner, ("Policies", int(match.group(1))))
+            else:
+                where = (role, ("Policies", index, "PolicyDocument"))
+            statements += self._document(policy.get("PolicyDocument"), source, *where)
         managed: list[str] = []
         for value in items(props.get("ManagedPolicyArns")):
             target = self.ref(value)
@@ -655,8 +662,19 @@ class Mapper:
         return isinstance(value, str) and value == name
 
     def _policy_resource(self, lid: str) -> list[Statement]:
-        document = self.res[lid].properties.get("PolicyDocument")
-        return statements_from_policy_document(document, f"policy:{lid}", self.loc(lid))
+        """Statements of an ``AWS::IAM::Policy`` or ``ManagedPolicy`` of the template."""
+        return self._document(self.res[lid].properties.get("PolicyDocument"), f"policy:{lid}", lid, ("PolicyDocument",))
+
+    def _document(self, document: Any, source: str, lid: str, path: tuple[str | int, ...]) -> list[Statement]:
+        """A policy document's statements, each with the line of its own statement where written."""
+        document = json_document(document)
+        raw = document.get("Statement") if isinstance(document, Mapping) else document
+        if not isinstance(raw, list):
+            return statements_from_policy_document(document, source, self.loc(lid, *path))
+        found: list[Statement] = []
+        for index, item in enumerate(raw):
+            found += statements_from_policy_document(item, source, self.loc(lid, *path, "Statement", index))
+        return found
 
     def _aws_arn(self, text: str) -> str:
         return text.replace("${AWS::Partition}", "aws")
