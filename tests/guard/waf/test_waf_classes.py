@@ -64,7 +64,7 @@ BENIGN = [
     "C:\\Users\\me\\report.txt", "Hello {{ user.first_name }}",
     "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
     "https://example.com/login?redirect=https%3A%2F%2Fexample.org%2Fhome", "/home/user/docs/report.pdf",
-    "rm old files", "whoami: I'm Bob", "https://app.example.com/cb?url=https://example.org/x",
+    "rm old files", "whoami: I'm Bob", "https://app.example.com/cb?url=https://example.org/x", 'He said: "drop it"',
 ]
 
 

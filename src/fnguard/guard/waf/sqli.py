@@ -318,7 +318,11 @@ def _detect(text: str) -> SqlMatch | None:
 
 
 def _plausible_breakout(tokens: list[Token], rest: str) -> bool:
-    """Reject break-outs that read as English: a quoted phrase followed by a comment-like text."""
+    """Reject break-outs that read as English: a quoted phrase followed by a comment-like text,
+    or a sentence that quotes a statement word (``He said: "drop it"``)."""
+    words = tokens[0].text.split()
+    if len(words) >= 2 and rest.lstrip(")")[:1] in ("E", "S", "k", "B") and len(rest) <= 4:
+        return False
     if rest.startswith("c") or rest.startswith(")c") and rest.strip(")") == "c":
         head = tokens[0].text
         comment = next(t.text for t in tokens if t.kind == "c")
