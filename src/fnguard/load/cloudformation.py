@@ -717,20 +717,21 @@ class Mapper:
             managed.append(arn)
             statements += self._managed(arn, location)
         for index, item in enumerate(entries):
+            where = self.loc(lid, "Policies", index) if isinstance(policies, list) else self.loc(lid, "Policies")
             if isinstance(item, str):
                 arn = item if item.startswith("arn:") else arn_for_name(item) or item
                 managed.append(self._aws_arn(arn))
-                statements += self._managed(self._aws_arn(arn), location)
+                statements += self._managed(self._aws_arn(arn), where)
             elif isinstance(item, Mapping) and "Statement" in item:
-                statements += statements_from_policy_document(item, f"inline:{lid}RolePolicy{index}", location)
+                statements += self._document(item, f"inline:{lid}RolePolicy{index}", lid, ("Policies", index))
             elif isinstance(item, Mapping) and len(item) == 1:
                 name, parameters = next(iter(item.items()))
                 document = _policy_template(name, parameters)
                 if document is None:
-                    self._warn(f"SAM policy template {name} could not be expanded", location.line)
+                    self._warn(f"SAM policy template {name} could not be expanded", where.line)
                     continue
-                resolved = self.resolver.resolve(document, location.line)
-                statements += statements_from_policy_document(resolved, f"sam:{name}", location)
+                resolved = self.resolver.resolve(document, where.line)
+                statements += statements_from_policy_document(resolved, f"sam:{name}", where)
         return statements, managed
 
     # -- triggers -----------------------------------------------------------------------------
