@@ -57,8 +57,8 @@ _FN_TAGS = (
 )
 
 
-class TemplateLoader(yaml.SafeLoader):
-    """SafeLoader plus line tracking and CloudFormation short-form tags."""
+class TemplateLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """SafeLoader (libyaml's parser where installed) plus line tracking and CloudFormation short tags."""
 
 
 def _construct_mapping(loader: TemplateLoader, node: yaml.MappingNode) -> LineDict:
