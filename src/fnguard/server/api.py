@@ -170,7 +170,7 @@ def function_detail(db: Any, function_id: int, events_limit: int = 50) -> dict[s
         raise HTTPException(404, f"no function with id {function_id}")
     app = db.get(AppRow, row.app_id)
     doc = queries.function_json(row, app.name, queries.open_counts_by_function(db))
-    all_findings = queries.findings(db, queries.FindingFilter(function=row.name, app=app.name), limit=1000)
+    all_findings = queries.findings(db, queries.FindingFilter(function=row.name, app_id=app.id), limit=1000)
     doc["skeleton"] = queries.skeleton(row.data or {})
     doc["findings"] = [f for f in all_findings if not f["rule_id"].startswith("FG3")]
     doc["dependency_findings"] = [f for f in all_findings if f["rule_id"].startswith("FG3")]

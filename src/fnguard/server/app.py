@@ -128,6 +128,10 @@ def create_app(settings: Settings | None = None, *, migrate_db: bool = True) -> 
         # Public like /login: the login page needs it, and it holds no data.
         return FileResponse(STATIC / "style.css", media_type="text/css")
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
+
     app.include_router(api.router)
     app.include_router(dashboard.public)
     app.include_router(dashboard.router)

@@ -125,8 +125,8 @@ def function_page(request: Request, db: Db, function_id: int) -> Response:
         raise HTTPException(404, "no such function")
     doc = function_detail(db, function_id)
     skeleton = charts.skeleton(doc["name"], doc["skeleton"]["triggers"], doc["skeleton"]["resources"])
-    labels, series = queries.event_series(db, queries.EventFilter(function=doc["name"]), "type", "hour", 24)
-    chart = charts.stacked_bars("Events per hour, last 24 hours", labels, series)
+    labels, series = queries.event_series(db, queries.EventFilter(function=doc["name"]), "kind", "hour", 24)
+    chart = charts.stacked_bars("Events per hour by attack class or type, last 24 hours", labels, series)
     return _page(request, "function.html", principal, fn=doc, skeleton=skeleton, chart=chart)
 
 

@@ -24,6 +24,8 @@ class FindingFilter:
     function: str | None = None
     state: str | None = None
     app: str | None = None
+    app_id: int | None = None
+    """Two apps may share a name (one report scanned two variants): a function page filters by id."""
 
 
 def finding_query(filters: FindingFilter) -> Select[Any]:
@@ -40,6 +42,8 @@ def finding_query(filters: FindingFilter) -> Select[Any]:
         query = query.where(FindingRow.state == filters.state)
     if filters.app:
         query = query.where(AppRow.name == filters.app)
+    if filters.app_id is not None:
+        query = query.where(FindingRow.app_id == filters.app_id)
     severity_order = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
     return query.order_by(case(severity_order, value=FindingRow.severity, else_=5), FindingRow.id)
 
@@ -166,10 +170,15 @@ def bucket_labels(end: dt.datetime, count: int, unit: str) -> list[str]:
 
 def event_series(db: Session, filters: EventFilter, group: str, unit: str, count: int,
                  blocked_only: bool = False) -> tuple[list[str], dict[str, list[int]]]:
-    """Events per bucket (hour or day) for each value of ``group`` (type, attack_class, function)."""
+    """Events per bucket (hour or day) for each value of ``group``.
+
+    ``group`` is type, attack_class, function, or kind: the attack class of WAF events and the
+    type of the others.
+    """
     labels = bucket_labels(utcnow(), count, unit)
     start = dt.datetime.strptime(labels[0], "%Y-%m-%d" if unit == "day" else "%Y-%m-%d %H")
-    column = {"type": EventRow.type, "attack_class": EventRow.attack_class, "function": EventRow.function}[group]
+    column = {"type": EventRow.type, "attack_class": EventRow.attack_class, "function": EventRow.function,
+              "kind": func.coalesce(EventRow.attack_class, EventRow.type)}[group]
     bucket = _bucket(db, unit)
     query = select(bucket, column, func.count()).where(EventRow.time >= start)
     if blocked_only:
