@@ -93,6 +93,7 @@ class Account:
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
         self._warned: set[str] = set()
+        self._unsupported: set[tuple[str, str]] = set()
         self.warnings: list[str] = []
         self.pool = ThreadPoolExecutor(max_workers=options.max_workers, thread_name_prefix="fnguard-aws")
 
@@ -123,6 +124,8 @@ class Account:
 
     def call(self, service: str, region: str, operation: str, *, missing_ok: bool = True, **kwargs: Any) -> Any:
         """One API call; ``None`` when the thing asked for does not exist (or is not implemented)."""
+        if (service, operation) in self._unsupported:  # asked once already: do not ask 500 times
+            return None
         client = self.client(service, region)
         method = getattr(client, _snake(operation))
         try:
@@ -132,6 +135,8 @@ class Account:
 
     def pages(self, service: str, region: str, operation: str, key: str, **kwargs: Any) -> list[Any]:
         """Every item of a paged listing (botocore's paginator, errors translated as in :meth:`call`)."""
+        if (service, operation) in self._unsupported:
+            return []
         client = self.client(service, region)
         found: list[Any] = []
         name = _snake(operation)
@@ -188,6 +193,7 @@ class Account:
                 return None
             raise InputError(f"{action} in {region}: {error.get('Message') or code}") from None
         if code in _UNSUPPORTED or (status in (404, 500, 501) and self.options.endpoint_url):
+            self._unsupported.add((service, operation))
             self.warn(f"{service} {operation} is not supported by {self.options.endpoint_url or 'the endpoint'}: "
                       "not read")
             return None
