@@ -108,14 +108,22 @@ def _fresh(event: dict[str, Any], n: int) -> dict[str, Any]:
 def event_figures(engine_config: dict[str, Any], path: Path, rounds: int) -> dict[str, float]:
     """inspect() on a real API Gateway event, against json.loads(json.dumps(event)).
 
-    cold: every value unseen (a fresh engine with its memo disabled); warm: the same event again
+    cold: every value unseen (the engine's memo emptied before each call); warm: the same event again
     (a container's repeated headers); fresh: a warm container receiving new ids, times and body.
     """
     event = json.loads(path.read_text(encoding="utf-8"))
     size = len(json.dumps(event))
     baseline = best_of(lambda: json.loads(json.dumps(event)), 500, rounds)
-    cold_engine = Engine({**engine_config, "cache_entries": 0})
-    cold = best_of(lambda: cold_engine.inspect(event), 300, rounds)
+    cold_engine = Engine(engine_config)
+
+    def first_sight() -> None:
+        # a new container: the memo exists but is empty (values repeated inside the event still hit it)
+        cold_engine._cache.clear()
+        cold_engine._clean.clear()
+        cold_engine._clean_keys.clear()
+        cold_engine.inspect(event)
+
+    cold = best_of(first_sight, 300, rounds)
     warm_engine = Engine(engine_config)
     warm = best_of(lambda: warm_engine.inspect(event), 500, rounds)
     fresh_events = [_fresh(event, n) for n in range(500)]
@@ -162,7 +170,7 @@ def main() -> None:
     if args.event.exists():
         ev = event_figures({}, args.event, args.rounds * 3)
         print(f"API Gateway event ({ev['bytes']} B), json.loads(json.dumps()) {ev['json_roundtrip_us']:.1f} us:")
-        print(f"  inspect() cold (no memo)        {ev['cold_us']:7.1f} us  ratio {ev['cold_ratio']:.2f}x")
+        print(f"  inspect() cold (empty memo)     {ev['cold_us']:7.1f} us  ratio {ev['cold_ratio']:.2f}x")
         print(f"  inspect() warm, same event      {ev['warm_us']:7.1f} us  ratio {ev['warm_ratio']:.2f}x")
         print(f"  inspect() warm, fresh ids/body  {ev['fresh_us']:7.1f} us  ratio {ev['fresh_ratio']:.2f}x "
               f"(json {ev['fresh_json_us']:.1f} us)")
