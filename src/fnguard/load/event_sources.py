@@ -62,14 +62,14 @@ def url(m: Mapper, lid: str, props: Mapping[str, Any]) -> None:
     """A function URL: public with ``AuthType: NONE``."""
     function = m.fn(props.get("TargetFunctionArn"))
     auth = "iam" if str(props.get("AuthType", "")).upper() == "AWS_IAM" else "none"
-    url = {"auth": auth, "cors": props.get("Cors"), "invoke_mode": props.get("InvokeMode", "BUFFERED")}
+    settings = {"auth": auth, "cors": props.get("Cors"), "invoke_mode": props.get("InvokeMode", "BUFFERED")}
     if function is None:
         return
-    m.urls[function] = url
-    m.add_trigger(function, Trigger(type="url", source=lid, public=auth == "none", auth=auth,
-                                config={"cors": props.get("Cors"), "invoke_mode": url["invoke_mode"],
-                                        "qualifier": props.get("Qualifier")},
-                                location=m.loc(lid)))
+    m.urls[function] = settings
+    m.add_trigger(function, Trigger(
+        type="url", source=lid, public=auth == "none", auth=auth,
+        config={"cors": props.get("Cors"), "invoke_mode": settings["invoke_mode"], "qualifier": props.get("Qualifier")},
+        location=m.loc(lid)))
 
 
 def event_source_mapping(m: Mapper, lid: str, props: Mapping[str, Any]) -> None:
@@ -97,7 +97,7 @@ def event_source_mapping(m: Mapper, lid: str, props: Mapping[str, Any]) -> None:
         config["topics"] = props.get("Topics") or props.get("Queues")
     if props.get("FilterCriteria") is not None:
         config["filter_criteria"] = props["FilterCriteria"]
-    if props.get("Enabled") is False:
+    if str(props.get("Enabled", True)).lower() == "false":
         config["enabled"] = False
     if kind == "other":
         config["event_source"] = to_text(source)
