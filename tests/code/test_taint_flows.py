@@ -281,3 +281,33 @@ def test_routes_of_an_imported_router_module_are_entries(tmp_path: Path) -> None
             """,
     })
     assert [(f.rule_id, Path(f.file).name, f.line) for f in findings] == [("FG405", "files.py", 6)]
+
+
+def test_path_argument_after_a_helper_fixed_host_is_low(tmp_path: Path) -> None:
+    findings = _scan(tmp_path, {"a.py": """
+        import os
+        import urllib.request
+        def call_vm(endpoint, path):
+            return urllib.request.urlopen(f"https://{endpoint}{path}").read()
+        def fetch(endpoint, path):
+            return urllib.request.urlopen(f"https://{endpoint}{path}").read()
+        def handler(event, context):
+            call_vm(os.environ["VM"], f"/progress?id={event['turnId']}")
+            fetch(os.environ["VM"], event["path"])
+        """})
+    by_line = {f.line: (f.details["source"], f.severity) for f in findings if f.rule_id == "FG406"}
+    assert by_line == {4: ("event['turnId']", "low"), 6: ("event['path']", "medium")}
+
+
+def test_aws_answers_are_clean_but_object_bodies_are_not(tmp_path: Path) -> None:
+    findings = _scan(tmp_path, {"a.py": """
+        import os
+        import boto3
+        s3 = boto3.client("s3")
+        def handler(event, context):
+            head = s3.head_object(Bucket="b", Key=event["key"])
+            os.system("echo " + head["ContentType"])
+            body = s3.get_object(Bucket="b", Key=event["key"])["Body"].read()
+            os.system("echo " + body.decode())
+        """})
+    assert [(f.rule_id, f.line) for f in findings] == [("FG401", 8)]

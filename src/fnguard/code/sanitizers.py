@@ -80,6 +80,10 @@ PARTIAL_SANITIZERS: dict[str, frozenset[str]] = {
 }
 """Qualified callee → kinds of sink its result is safe for."""
 
+AWS_BODY_METHODS = frozenset({"get_object", "get", "download_fileobj", "select_object_content", "read",
+                              "get_object_torrent", "receive_message", "get_records"})
+"""Calls on boto3 clients/resources whose answer carries bytes a caller may have put there."""
+
 ARGUMENT_PROPAGATION: dict[str, tuple[int | str, ...]] = {
     "urllib.request.Request": (0, "url"),
     "urllib2.Request": (0, "url"),

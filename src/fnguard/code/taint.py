@@ -34,6 +34,8 @@ MAX_DEPTH = 40
 """Nested summary computations before a callee is treated as taint-in, taint-out (stack safety)."""
 
 _URL_WITH_HOST = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#{}%]+[/?#]")
+_HOST_ONLY = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#{}%T]+$")
+"""A URL prefix that ends with an untainted host: what follows decides whether the host is fixed."""
 _STRING_KEYS_RE = re.compile(r"\[['\"]([^'\"]+)['\"]\]$|\.(\w+)$")
 
 
@@ -68,6 +70,10 @@ class Taint:
     """Joined after a constant scheme://host/ prefix: a URL the caller cannot point elsewhere."""
     stored: bool = False
     """Read back from a database by an event-chosen key: second-order, one step less certain."""
+    led: bool = False
+    """The string holding this value starts with a constant ``/`` or ``?``: a path, not a host."""
+    host_pending: bool = False
+    """Placed right after ``scheme://<untainted host>``: host-fixed if the value is ``led``."""
     open: bool = True
     """The origin is still a plain access path, so accessing further extends it."""
 
@@ -165,10 +171,10 @@ def _map(taints: Taints, **changes: object) -> Taints:
     return frozenset(_evolve(t, **changes) for t in taints) if taints else EMPTY
 
 
-def _closed(taints: Taints, shape: str | None = None) -> Taints:
+def _closed(taints: Taints, shape: str | None = None, led: bool = False) -> Taints:
     if not taints:
         return EMPTY
-    return frozenset(_evolve(t, open=False, shape=shape or t.shape) for t in taints)
+    return frozenset(_evolve(t, open=False, shape=shape or t.shape, led=led) for t in taints)
 
 
 def _clear(taints: Taints, kinds: frozenset[str]) -> Taints:
@@ -659,7 +665,8 @@ class _Walker:
                 return _closed(self._host_fix_template(_const_str(node.left), node.right, right), "str")
             if isinstance(node.op, ast.Add) and right and self._fixes_host(node.left, bool(left)):
                 right = _map(right, host_fixed=True)
-            return _closed(left | right, "str" if isinstance(node.op, ast.Add | ast.Mod) else None)
+            led = isinstance(node.op, ast.Add) and (_const_str(node.left) or "").startswith(("/", "?"))
+            return _closed(left | right, "str" if isinstance(node.op, ast.Add | ast.Mod) else None, led)
         if isinstance(node, ast.JoinedStr):
             return self.joined(node)
         if isinstance(node, ast.FormattedValue):
@@ -794,11 +801,17 @@ class _Walker:
             if value:
                 if _host_complete(text):
                     value = _map(value, host_fixed=True)
+                elif _HOST_ONLY.match(text):
+                    value = _map(value, host_pending=True)
                 result.update(value)
-                text += "T"
+                # A parameter in the host reports itself (its own prefix is bare); for the parts
+                # after it, count it as a host so that a path argument can still be host-fixed.
+                text += "X" if all(t.label == "param" for t in value) else "T"
             else:
                 text += "X"
-        return _closed(frozenset(result), "str")
+        first = node.values[0] if node.values else None
+        led = isinstance(first, ast.Constant) and str(first.value).startswith(("/", "?"))
+        return _closed(frozenset(result), "str", led)
 
     def _fixes_host(self, node: ast.expr, tainted: bool = False) -> bool:
         """A prefix that ends past the host: a constant URL, or (untainted) configuration."""
@@ -944,7 +957,7 @@ class _Walker:
                     flow=_join_flow(real.flow, (step,), placeholder.flow),
                     cleared=real.cleared | placeholder.cleared,
                     shape=placeholder.shape if placeholder.origin or not placeholder.open else real.shape,
-                    host_fixed=real.host_fixed or placeholder.host_fixed,
+                    host_fixed=real.host_fixed or placeholder.host_fixed or (placeholder.host_pending and real.led),
                     stored=real.stored or placeholder.stored,
                     open=real.open and placeholder.open,
                 )
@@ -970,6 +983,12 @@ class _Walker:
         if qualified in san.CLEAN_CALLS or (qualified and qualified.startswith(san.CLEAN_PREFIXES)):
             return EMPTY
         if method in san.CLEAN_METHODS or method in san.CLEAN_RESULT_METHODS:
+            return EMPTY
+        if (method is not None and qualified is not None and qualified.startswith(("boto3.client.", "boto3.resource."))
+                and method not in san.STORE_READ_METHODS and method not in san.AWS_BODY_METHODS
+                and not method[:1].isupper()):
+            # An AWS API answer is made by AWS from our account's state, not from the caller's bytes;
+            # sub-resource handles (``s3.Object(bucket, key)``) keep the taint of what names them.
             return EMPTY
         if method in san.STORE_READ_METHODS:
             step = (Step(self.file, node.lineno, f"read back from the store: {_short(node.func, 40)}()"),)
