@@ -99,8 +99,6 @@ class LazyPattern:
     start; most invocations wake only a few rules, so each is compiled when it is first needed.
     """
 
-    __slots__ = ("source", "flags", "_compiled")
-
     def __init__(self, source: str, flags: int = re.S) -> None:
         self.source = source
         self.flags = flags
@@ -113,11 +111,17 @@ class LazyPattern:
         return self._compiled
 
     def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
-        return self.compiled.search(text, pos)
+        compiled = self.compiled
+        self.search = compiled.search  # type: ignore[method-assign]  # later calls go straight to C
+        return compiled.search(text, pos)
 
     def __getattr__(self, name: str) -> Any:
-        # match, fullmatch, finditer, findall, sub...: whatever re.Pattern offers
-        return getattr(self.compiled, name)
+        # match, fullmatch, finditer, findall, sub...: whatever re.Pattern offers, bound once
+        if name.startswith("__") or name in ("source", "flags", "_compiled"):
+            raise AttributeError(name)
+        bound = getattr(self.compiled, name)
+        setattr(self, name, bound)
+        return bound
 
 
 def rx(pattern: str) -> LazyPattern:
