@@ -64,11 +64,13 @@ _SHELL_NOISE = lazy(
     r"\$\{?ifs\}?|\$\{?9\}?|\$\{?[@*!?#_$0-9-]\}?|``|\$(?=['\"])|[\\'\"^]|\$\(\)|[<>]\(\)|\{,?|,?\}"
     r"|\$[a-z_][a-z0-9_]*(?=[a-z/])|(?<=[a-z])\$[a-z_][a-z0-9_]*|\[([a-z/])\]"
 )
+_EMPTY_EXPANSIONS = lazy(r"``|\$\(\)|[<>]\(\)")
 _SHELL_SPACE = lazy(r"\$\{?ifs\}?|\$\{?9\}?|<|\{|,|\}")
 
 
 def _shell_form(text: str) -> str:
     """Undo quoting tricks a shell strips before running the word (``c'a't``, ``c\\at``, ``$IFS``)."""
+    text = _EMPTY_EXPANSIONS.sub("", text)  # pi``ng, pi$()ng, pi<()ng: empty substitutions vanish
     text = _SHELL_SPACE.sub(" ", text) if ("$" in text or "{" in text or "<" in text) else text
     return _SHELL_NOISE.sub(lambda m: m.group(1) or "", text)
 
@@ -156,7 +158,7 @@ RULES = ClassRules(
              forms=("text",)),
         Rule("FGW-CMDI-111", "cmdi", "high", 1, "shell idioms: absolute binary paths, process substitution, fork bomb, which/sleep probes, brace and parameter expansion",
              check=_in_candidates(rx(r"(?:^|[\s;|&'\"`(])/(?:usr/)?(?:local/)?s?bin/[a-z0-9_.-]{1,20}\b|[<>]\(\s*[a-z]{2,12}\b|\b(\w{1,10})\(\)\s*\{\s*\1\s*\|\s*\1\s*&\s*\}|\bwhich\s+(?:wget|curl|perl|python[23]?|nc|ncat|bash|sh|gcc|php|ruby|socat|nmap)\b|^\s*(?:sleep|timeout)\s+\d{1,4}\s*$|^\s*ping\s+(?:-[a-z]\s*\d*\s+)*\d{1,3}(?:\.\d{1,3}){3}\s*$|\{,\s*\$?['\"]?[a-z]|\$\{[a-z_]{2,20}(?:#|%|//?|:[-=?+]|:\d)|\$\{?shell\}?\s+-c\b|\bwhoami\b(?!\s*:)|\bdir\s+[a-z]:\\|(?:^|[;|&]\s*)net1?\s+(?:view|user|localgroup|share|session|accounts|use)\b|\[![a-z]\][a-z]{2,}|/\[[a-z/]{1,4}\]|\breg(?:\.exe)?\s+(?:add|delete|query|save|export|import)\s+[\"']?hk|^\s*(?:sysinfo|route\s+print)\s*$")),
-             needs=("reg", "sysinfo", "route", "/bin/", "sbin/", "<(", ">(", "()", "which", "sleep", "timeout", "ping", "{,", "${", "$shell", "shell", "whoami", "dir", "net", "[!", "/[")),
+             needs=("``", "reg", "sysinfo", "route", "/bin/", "sbin/", "<(", ">(", "()", "which", "sleep", "timeout", "ping", "{,", "${", "$shell", "shell", "whoami", "dir", "net", "[!", "/[")),
         Rule("FGW-CMDI-108", "cmdi", "high", 1, "output redirection to a file or device from a command",
              pattern=rx(r"[;|&`]\s*[a-z]{2,12}\s[^;|&\n]{0,60}>\s*/(?:tmp|dev|var|etc)/"),
              forms=("text",), needs=('>',)),
