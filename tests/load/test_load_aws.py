@@ -254,7 +254,7 @@ def test_path_and_aws_are_exclusive(capsys: pytest.CaptureFixture[str]) -> None:
 def test_retries_are_adaptive_and_bounded() -> None:
     account = Account(Options(regions=("eu-west-1",)))
     try:
-        assert account.config.retries == {"mode": "adaptive", "max_attempts": 10}
+        assert account.config.retries == {"mode": "adaptive", "total_max_attempts": 10}
         assert account.pool._max_workers == 16
     finally:
         account.close()
@@ -291,3 +291,49 @@ def test_packages_cannot_write_outside_their_directory(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="outside"):
         _unpack(buffer.getvalue(), tmp_path / "pkg")
     assert not (tmp_path.parent / "escape.py").exists()
+
+
+def test_throttled_calls_are_retried_with_backoff() -> None:
+    """A local endpoint answers ListFunctions with TooManyRequests twice, then with one page."""
+    import http.server
+    import threading
+
+    answers = [(429, {"Type": "User", "message": "Rate exceeded"}), (429, {"Type": "User", "message": "Rate exceeded"}),
+               (200, {"Functions": [{"FunctionName": "f", "FunctionArn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:f"}]})]
+    seen: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            seen.append(self.path)
+            status, body = answers[min(len(seen), len(answers)) - 1]
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            if status == 429:
+                self.send_header("x-amzn-ErrorType", "TooManyRequestsException")
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    saved = {key: os.environ.get(key) for key in AWS_ENV}
+    os.environ.update(AWS_ENV)
+    account = Account(Options(regions=(REGION,), endpoint_url=f"http://127.0.0.1:{server.server_port}",
+                              max_attempts=4))
+    try:
+        functions = account.pages("lambda", REGION, "ListFunctions", "Functions")
+    finally:
+        account.close()
+        server.shutdown()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    assert [f["FunctionName"] for f in functions] == ["f"]
+    assert len(seen) == 3 and all(path.startswith("/2015-03-31/functions") for path in seen)

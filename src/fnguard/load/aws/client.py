@@ -87,7 +87,7 @@ class Account:
             raise InputError(f"AWS profile {options.profile!r} not found in ~/.aws/config or ~/.aws/credentials") \
                 from None
         self.attempts = options.max_attempts or (2 if options.endpoint_url else 10)
-        self.config = Config(retries={"mode": options.retry_mode, "max_attempts": self.attempts},
+        self.config = Config(retries={"mode": options.retry_mode, "total_max_attempts": self.attempts},
                              max_pool_connections=max(10, options.max_workers * 2), connect_timeout=10,
                              read_timeout=60, user_agent_extra="fnguard-scan")
         self._clients: dict[tuple[str, str], Any] = {}
