@@ -15,9 +15,9 @@ import pytest
 from fnguard.guard.waf import Engine
 
 CORPUS = Path("/work/shared/corpus/waf/dev.jsonl")
-DETECTION_FLOOR = 0.96
+DETECTION_FLOOR = 0.965
 FALSE_POSITIVE_CEILING = 0.005
-CLASS_FLOOR = 0.92  # every class with at least 20 attacks
+CLASS_FLOOR = 0.94  # every class with at least 20 attacks
 
 
 @pytest.fixture(scope="module")
