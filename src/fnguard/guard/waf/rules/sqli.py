@@ -4,12 +4,36 @@ rules for calls and objects that only an attack touches (sleep, benchmark, into 
 from __future__ import annotations
 
 from fnguard.guard.waf.forms import Forms
-from fnguard.guard.waf.rules.base import ClassRules, Rule, rx
-from fnguard.guard.waf.sqli import detect
+from fnguard.guard.waf.rules.base import ClassRules, Rule, lazy, rx
+from fnguard.guard.waf.sqli import STRONG_FUNCTIONS, STRONG_OBJECTS, detect
+
+_SQL_PUNCTUATION = lazy(r"[()=;,'\"`#@|&<>*+/%!-]")
+_SQL_WORDS = frozenset((
+    "union", "select", "from", "where", "or", "and", "xor", "not", "order", "group", "by", "having", "insert", "into",
+    "values", "update", "set", "delete", "drop", "table", "exec", "execute", "waitfor", "delay", "like", "case",
+    "when", "then", "else", "end", "null", "limit", "offset", "sleep", "benchmark", "declare", "truncate", "shutdown",
+))
+_WORDS = lazy(r"[a-z_]+")
+_LEADING = frozenset(("or", "and", "xor", "having", "union", "select", "exec", "execute", "waitfor", "declare"))
+_STRONG = STRONG_OBJECTS | STRONG_FUNCTIONS
+
+
+def _worth_tokenizing(text: str) -> bool:
+    """Plain prose ("Hello from Lambda!") is not tokenized: an injection needs SQL punctuation or at
+    least two SQL words (``1 union select 1``)."""
+    if _SQL_PUNCTUATION.search(text) is not None:
+        return True
+    words = _WORDS.findall(text)
+    if words and words[0] in _LEADING:
+        return True  # "or true", "and 1": a condition appended to a number
+    found = set(words)
+    return len(_SQL_WORDS.intersection(found)) >= 2 or not found.isdisjoint(_STRONG)
 
 
 def _tokenizer(forms: Forms) -> str | None:
     text = forms.get("text")
+    if not _worth_tokenizing(text):
+        return None
     found = detect(text)
     if found is None and "+" in text and " " not in text.strip():
         found = detect(text.replace("+", " "))  # form and query encodings use + for a space
