@@ -21,6 +21,7 @@ ACTIONS: tuple[str, ...] = (
     "lambda:GetFunctionEventInvokeConfig",
     "lambda:ListEventSourceMappings",
     "lambda:ListProvisionedConcurrencyConfigs",
+    "lambda:GetLayerVersion",
     "iam:GetRole",
     "iam:ListRolePolicies",
     "iam:GetRolePolicy",

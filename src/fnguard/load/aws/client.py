@@ -39,6 +39,7 @@ _IAM_ACTIONS = {
     ("s3", "GetBucketNotificationConfiguration"): "s3:GetBucketNotification",
     ("s3", "GetPublicAccessBlock"): "s3:GetBucketPublicAccessBlock",
     ("lambda", "ListFunctionEventInvokeConfigs"): "lambda:GetFunctionEventInvokeConfig",
+    ("lambda", "GetLayerVersionByArn"): "lambda:GetLayerVersion",
 }
 _SIGNING = {"apigateway": "apigateway", "apigatewayv2": "apigateway"}
 

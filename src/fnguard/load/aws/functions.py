@@ -38,6 +38,8 @@ class DeployedFunction:
     invoke_config: Mapping[str, Any] | None = field(default=None, hash=False, compare=False)
     code_signing_config: str | None = None
     code_dir: str | None = None
+    layer_dirs: tuple[str, ...] = ()
+    """Unpacked layers, so the dependency analysis sees what they ship."""
 
 
 def list_functions(account: Account, region: str) -> list[dict[str, Any]]:
@@ -65,6 +67,16 @@ def read_function(account: Account, region: str, summary: Mapping[str, Any], cod
     if location and configuration.get("PackageType", "Zip") == "Zip":
         directory = code.fetch(str(configuration.get("CodeSha256") or arn), str(location), region, name)
         code_dir = str(directory) if directory else None
+    layer_dirs = []
+    for layer in configuration.get("Layers") or []:
+        arn_of_layer = str(layer.get("Arn", "")) if isinstance(layer, Mapping) else ""
+        content = (account.call("lambda", region, "GetLayerVersionByArn", Arn=arn_of_layer) or {}).get("Content") \
+            if arn_of_layer else None
+        if content and content.get("Location"):
+            directory = code.fetch(str(content.get("CodeSha256") or arn_of_layer), str(content["Location"]), region,
+                                   f"{name}: layer {arn_of_layer}")
+            if directory:
+                layer_dirs.append(str(directory))
     try:
         policy = json.loads(policy_text) if policy_text else None
     except ValueError:
@@ -78,7 +90,7 @@ def read_function(account: Account, region: str, summary: Mapping[str, Any], cod
         provisioned=tuple(provisioned), policy=policy,
         url={k: v for k, v in url.items() if k != "ResponseMetadata"} if url else None,
         invoke_config={k: v for k, v in invoke.items() if k != "ResponseMetadata"} if invoke else None,
-        code_signing_config=signing.get("CodeSigningConfigArn"), code_dir=code_dir,
+        code_signing_config=signing.get("CodeSigningConfigArn"), code_dir=code_dir, layer_dirs=tuple(layer_dirs),
     )
 
 

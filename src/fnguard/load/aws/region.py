@@ -62,7 +62,7 @@ def read_region(account: Account, account_id: str, region: str, work: Path, code
     for index, (phase, step) in enumerate(phases if functions else []):
         report(phase, index, len(phases))
         step()
-    return _to_app(template, account_id, region, work, {r.arn: r for r in roles.values() if r is not None})
+    return _to_app(template, account_id, region, work, functions)
 
 
 def _write_roles(template: Template, roles: Mapping[str, DeployedRole | None]) -> dict[str, str]:
@@ -181,7 +181,7 @@ def _permission(arn: str, statement: Mapping[str, Any]) -> dict[str, Any] | None
     return props
 
 
-def _to_app(template: Template, account_id: str, region: str, work: Path, roles: Mapping[str, DeployedRole]) -> App:
+def _to_app(template: Template, account_id: str, region: str, work: Path, deployed: list[DeployedFunction]) -> App:
     from fnguard.load import cloudformation
 
     source = f"aws:{account_id}:{region}"
@@ -192,6 +192,7 @@ def _to_app(template: Template, account_id: str, region: str, work: Path, roles:
     def where(lid: str | None, fallback: str) -> Location:
         return Location(arns.get(lid or "", fallback) if lid else fallback)
 
+    layer_dirs = {template.functions[f.arn]: f.layer_dirs for f in deployed}
     functions = []
     for function in app.functions:
         arn = arns.get(function.name, source)
@@ -203,6 +204,7 @@ def _to_app(template: Template, account_id: str, region: str, work: Path, roles:
             statements=tuple(_statement_at(s, arns, role_arn or arn) for s in function.statements),
             managed_policies=tuple(arns.get(m[2:-1], m) if m.startswith("${") else m
                                    for m in function.managed_policies),
+            layers=function.layers + layer_dirs.get(function.name, ()),  # local paths: read by the dependency audit
         ))
     resources = {lid: replace(r, location=where(lid, source)) for lid, r in app.resources.items()}
     warnings = tuple(w.replace(f"{path}: ", "").replace(str(path), source) for w in app.warnings)
