@@ -78,7 +78,7 @@ RULES = ClassRules(
     (
         Rule("FGW-XSS-101", "xss", "critical", 1, "script element or script-capable tag",
              pattern=rx(r"[\xbc<]\s*/?\s*script[\s\S]{0,40}?[\xbe>]|<\s*/?\s*(?:script|iframe|frame|frameset|object|embed|applet|isindex|xss|import|portal|handler|layer|ilayer|bgsound)\b[^<]{0,40}?(?:[\s/>]|$)"),
-             forms=("text", "raw"), needs=('<',)),
+             forms=("text", "raw"), needs=('<', '\xbc')),
         Rule("FGW-XSS-102", "xss", "critical", 1, "HTML tag with an event-handler attribute",
              pattern=rx(rf"<[a-z!?/][^<>]{{0,400}}?[\s/\"'`;]{_EVENT}[\s\x00-\x1f]*="), forms=("text", "raw"), needs=('<',)),
         Rule("FGW-XSS-103", "xss", "critical", 1, "javascript:/vbscript: URL",
