@@ -168,7 +168,15 @@ def test_paging_reads_every_function(tmp_path: Path, capsys: pytest.CaptureFixtu
             seeder.c("lambda").create_function(FunctionName=f"many-{index:02d}", Runtime="python3.12", Role=role,
                                                Handler="index.handler", Code={"S3Bucket": bucket, "S3Key": key})
         report = account_scan(endpoint, "many-", tmp_path / "many.json", capsys)
+        status, out, err = run(["scan", "--aws", "--endpoint-url", endpoint, "--region", REGION, "--region",
+                                "eu-west-1", "--function-prefix", "many-1", "--format", "json"], capsys)
+        sarif_status, sarif, _ = run(["scan", "--aws", "--endpoint-url", endpoint, "--region", REGION,
+                                      "--function-prefix", "many-1", "--format", "sarif"], capsys)
     assert len(report["apps"][0]["functions"]) == 60
+    assert status in (0, 1), err
+    regions = {app["source"]: len(app["functions"]) for app in json.loads(out)["apps"]}
+    assert regions == {f"aws:{ACCOUNT}:{REGION}": 10, f"aws:{ACCOUNT}:eu-west-1": 0}
+    assert sarif_status in (0, 1) and json.loads(sarif)["runs"]
 
 
 def test_every_call_is_in_the_printed_policy(accounts: dict[str, str], tmp_path: Path,
