@@ -107,9 +107,11 @@ def test_account_scan_finds_what_the_template_scan_finds(accounts: dict[str, str
         assert added == set(), f"{name}: the account scan adds " + "; ".join(
             f"{f['rule_id']} {f['message']}" for f in account["findings"] if f["rule_id"] in added
             and f["function"] == name)
-    template_triggers = {(f["name"], t["type"], t["public"], t["auth"], t.get("path"), t.get("method"))
+    template_triggers = {(f["name"], t["type"], t["public"], t["auth"], t.get("path"), t.get("method"),
+                          tuple(sorted((t.get("throttling") or {}).items())))
                          for f in template["apps"][0]["functions"] for t in f["triggers"]}
-    account_triggers = {(f["name"], t["type"], t["public"], t["auth"], t.get("path"), t.get("method"))
+    account_triggers = {(f["name"], t["type"], t["public"], t["auth"], t.get("path"), t.get("method"),
+                         tuple(sorted((t.get("throttling") or {}).items())))
                         for f in app["functions"] for t in f["triggers"]}
     assert account_triggers == template_triggers
 
@@ -345,3 +347,45 @@ def test_throttled_calls_are_retried_with_backoff() -> None:
                 os.environ[key] = value
     assert [f["FunctionName"] for f in functions] == ["f"]
     assert len(seen) == 3 and all(path.startswith("/2015-03-31/functions") for path in seen)
+
+
+def test_topics_queues_and_rules_with_their_policies(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Triggers the examples lack: an SNS topic anyone may publish to, a queue anyone may send to,
+    an EventBridge pattern rule, and a resource policy letting any account invoke the function."""
+    for key, value in AWS_ENV.items():
+        monkeypatch.setenv(key, value)
+    anyone = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "{action}",
+                                                      "Resource": "{arn}"}]}
+    with moto_server() as endpoint:
+        seeder = Seeder(endpoint)
+        bucket, key = seeder.upload_code(None, "def handler(event, context):\n    return 1\n")
+        role = seeder.c("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        arns = {}
+        for name in ("onsns", "onsqs", "onrule", "open"):
+            arns[name] = seeder.c("lambda").create_function(
+                FunctionName=f"ev-{name}", Runtime="python3.12", Role=role, Handler="index.handler",
+                Code={"S3Bucket": bucket, "S3Key": key})["FunctionArn"]
+        sns, sqs = seeder.c("sns"), seeder.c("sqs")
+        topic = sns.create_topic(Name="public-topic")["TopicArn"]
+        sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=json.dumps(anyone).replace(
+            "{action}", "sns:Publish").replace("{arn}", topic))
+        sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=arns["onsns"])
+        url = sqs.create_queue(QueueName="public-queue")["QueueUrl"]
+        queue = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(anyone).replace(
+            "{action}", "sqs:SendMessage").replace("{arn}", queue)})
+        seeder.c("lambda").create_event_source_mapping(EventSourceArn=queue, FunctionName=arns["onsqs"])
+        seeder.c("events").put_rule(Name="orders", EventPattern=json.dumps({"source": ["shop"]}))
+        seeder.c("events").put_targets(Rule="orders", Targets=[{"Id": "1", "Arn": arns["onrule"]}])
+        seeder.c("lambda").add_permission(FunctionName="ev-open", StatementId="anyone", Action="lambda:InvokeFunction",
+                                          Principal="*")
+        report = account_scan(endpoint, "ev-", tmp_path / "ev.json", capsys)
+    triggers = {f["name"]: [(t["type"], t["public"], t.get("source")) for t in f["triggers"]]
+                for f in report["apps"][0]["functions"]}
+    assert triggers["ev-onsns"] == [("sns", True, "publictopic")]
+    assert triggers["ev-onsqs"] == [("sqs", True, "publicqueue")]
+    assert triggers["ev-onrule"] == [("eventBridge", False, "default")]
+    assert triggers["ev-open"] == [("invoke", True, "*")]
+    rules = {(f["rule_id"], f["function"]) for f in report["findings"]}
+    assert {("FG105", "ev-onsns"), ("FG105", "ev-onsqs"), ("FG104", "ev-open")} <= rules
