@@ -150,6 +150,52 @@ def per_invocation(runs: int) -> list[dict[str, Any]]:
             "ratio": added / baseline, "envelope_us": t_envelope * 1e6, "engine_us": t_engine * 1e6,
             "runtime_us": max(t_runtime - t_bare, 0.0) * 1e6, "runtime_ratio": max(t_runtime - t_bare, 0.0) / baseline,
         })
+    rows.extend(two_kb_variants(runs, bare))
+    return rows
+
+
+def varied_two_kb_events(count: int) -> list[dict[str, Any]]:
+    """Realistic traffic: every request has its own id, time, source port and order numbers."""
+    events = []
+    for index in range(count):
+        event = two_kb_event()
+        event["requestContext"]["requestId"] = f"c6af9ac6-7b61-11e6-9a41-{index:012d}"
+        event["requestContext"]["requestTimeEpoch"] = 1_700_000_000_000 + index
+        body = json.loads(event["body"])
+        for number, item in enumerate(body["orders"]):
+            item["id"] = f"order-{index:05d}{number:02d}"
+            item["customer"]["email"] = f"buyer{index * 7 + number}@example.com"
+        event["body"] = json.dumps(body)
+        events.append(event)
+    return events
+
+
+def two_kb_variants(runs: int, bare: Any) -> list[dict[str, Any]]:
+    """(a) again, without the engine's memo of clean values helping: a cold memo on every call
+    (first sight, the worst case), and varied traffic through a warm container."""
+    import itertools
+
+    from fnguard.guard.waf import Engine
+    from fnguard.guard.wrapper import protect
+
+    rows = []
+    events = varied_two_kb_events(400)
+    for label, engine_config in (("a) 2 KB, first sight (no memo)", {"cache_entries": 0}),
+                                 ("a) 2 KB, varied traffic, warm", {})):
+        guarded = protect(mode="alert", config={"events": {"stdout": False}}, engine=Engine(engine_config))(bare)
+        base_cycle, guard_cycle, bare_cycle = (itertools.cycle(events) for _ in range(3))
+        t = interleaved({
+            "baseline": lambda cycle=base_cycle: json.loads(json.dumps(next(cycle))),
+            "bare": lambda cycle=bare_cycle: bare(next(cycle), None),
+            "guarded": lambda cycle=guard_cycle, guard=guarded: guard(next(cycle), None),
+        }, runs)
+        added = max(t["guarded"] - t["bare"], 0.0)
+        rows.append({
+            "event": label, "bytes": len(json.dumps(events[0])), "detections": 0, "budget_exceeded": False,
+            "baseline_us": t["baseline"] * 1e6, "added_us": added * 1e6, "ratio": added / t["baseline"],
+            "envelope_us": float("nan"), "engine_us": float("nan"), "runtime_us": float("nan"),
+            "runtime_ratio": float("nan"),
+        })
     return rows
 
 
