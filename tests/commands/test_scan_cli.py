@@ -161,3 +161,12 @@ def test_rules_command_lists_the_registry(capsys):
     code, out, _ = run_cli(["rules", "--format", "json"], capsys)
     listed = json.loads(out)
     assert code == 0 and {r["id"] for r in listed} == set(RULES)
+
+
+def test_rules_command_lists_the_waf_rules_too(capsys):
+    from fnguard.guard.waf.rules import all_rules
+
+    code, out, _ = run_cli(["rules", "--waf", "--format", "json"], capsys)
+    listed = json.loads(out)
+    assert code == 0 and {r["id"] for r in listed} == {r.rule_id for r in all_rules()}
+    assert all(r["id"].startswith("FGW-") for r in listed)
