@@ -85,6 +85,7 @@ def scan_path(path: str | Path, *, baseline: Path | None = None, vuln_db: str | 
         counts["baseline"] = before - len(findings)
     findings = _dedupe(findings)
     findings.sort(key=sort_key)
+    warnings = list(dict.fromkeys(warnings))  # one database-age notice, not one per app
     return ScanResult(apps=apps, findings=findings, warnings=warnings, suppressed=counts)
 
 
