@@ -193,10 +193,13 @@ class Account:
             if missing_ok:
                 return None
             raise InputError(f"{action} in {region}: {error.get('Message') or code}") from None
-        if code in _UNSUPPORTED or (status in (404, 500, 501) and self.options.endpoint_url):
+        if self.options.endpoint_url and (code in _UNSUPPORTED or status in (404, 500, 501)):
             self._unsupported.add((service, operation))
-            self.warn(f"{service} {operation} is not supported by {self.options.endpoint_url or 'the endpoint'}: "
-                      "not read")
+            self.warn(f"{service} {operation} is not supported by {self.options.endpoint_url}: not read")
+            return None
+        if code in _UNSUPPORTED or (status or 0) >= 500:  # AWS itself failing after every retry: say what is missing
+            self.warn(f"{action} failed in {region} after {self.attempts} attempts ({code}): what it returns is not "
+                      "in this scan")
             return None
         raise InputError(f"{action} failed in {region}: {code}: {error.get('Message', '')}".rstrip(": ")) from None
 
