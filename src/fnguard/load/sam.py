@@ -26,7 +26,7 @@ from fnguard.model import InputError
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 PLACEHOLDER_BUCKET = "fnguard-placeholder"
 _MAX_RETRIES = 4
-_CHUNK = 40
+_CHUNK = 20
 _TOUCHED_BY_EVENTS = ("AWS::S3::Bucket", "AWS::Cognito::UserPool")
 
 
