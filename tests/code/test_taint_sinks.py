@@ -14,6 +14,22 @@ from fnguard.analyze.code import analyze_paths
 
 CASES: dict[str, tuple[str, str, str]] = {
     # name: (rule, vulnerable, sanitised)
+    "urlopen of a parsed URL, host allow-listed": ("FG406", """
+        import json, urllib.parse, urllib.request
+        def handler(event, context):
+            url = urllib.parse.urlparse(json.loads(event["body"])["callback_url"])
+            if url.scheme != "https":
+                return {"statusCode": 400}
+            return urllib.request.urlopen(url.geturl()).status  # SINK
+        """, """
+        import json, urllib.parse, urllib.request
+        ALLOWED_HOSTS = {"api.stripe.com"}
+        def handler(event, context):
+            url = urllib.parse.urlparse(json.loads(event["body"])["callback_url"])
+            if url.scheme != "https" or url.hostname not in ALLOWED_HOSTS:
+                return {"statusCode": 400}
+            return urllib.request.urlopen(url.geturl()).status
+        """),
     "os.system": ("FG401", """
         import os
         def handler(event, context):

@@ -1165,10 +1165,11 @@ class _Walker:
             name = _dotted(test.left)
             op, right = test.ops[0], test.comparators[0]
             if name is not None and self._is_constant_collection(right):
+                safe = {name: san.ALL_KINDS, **_host_of_parsed_url(name)}
                 if isinstance(op, ast.In):
-                    return {name: san.ALL_KINDS}, {}
+                    return safe, {}
                 if isinstance(op, ast.NotIn):
-                    return {}, {name: san.ALL_KINDS}
+                    return {}, safe
             if name is not None and isinstance(right, ast.Constant):
                 if isinstance(op, ast.Eq | ast.Is):
                     return {name: san.ALL_KINDS}, {}
@@ -1234,6 +1235,15 @@ class _Walker:
             for key in (name, *self.fields.get(name, ())):
                 if key in self.env:
                     self.env[key] = _clear(self.env[key], kinds)
+
+
+def _host_of_parsed_url(name: str) -> dict[str, frozenset[str]]:
+    """An allow-list check of ``url.hostname`` (or ``.netloc``) vouches for the whole parsed URL
+    ``url`` as a request target: ``urlopen(url.geturl())`` after it is not SSRF."""
+    base, _, attribute = name.rpartition(".")
+    if base and attribute in {"hostname", "netloc", "host"}:
+        return {base: frozenset({"ssrf", "redirect"})}
+    return {}
 
 
 _STDLIB_HEADS = frozenset({
