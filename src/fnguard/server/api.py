@@ -39,6 +39,8 @@ Ingester = Annotated[Principal, Depends(require("ingest"))]
 Limit = Annotated[int, Query(ge=1, le=1000)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 Name = Annotated[str | None, Query(max_length=256)]
+Moment = Annotated[str | None, Query(max_length=40, json_schema_extra={"format": "date-time"},
+                                     description="ISO 8601 date-time (UTC when it has no offset)")]
 
 REFUSALS: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem, "description": "not JSON, or not gzip"},
@@ -46,10 +48,11 @@ REFUSALS: dict[int | str, dict[str, Any]] = {
     403: {"model": Problem, "description": "token scope does not allow ingest"},
     413: {"model": Problem, "description": "body, batch or event over its limit"},
     415: {"model": Problem, "description": "Content-Encoding other than gzip"},
+    409: {"model": Problem, "description": "two apps, or two functions of an app, with the same identity"},
     422: {"model": Problem, "description": "document invalid: errors name the place"},
     429: {"model": Problem, "description": "too many requests for this token: retry after Retry-After"},
 }
-READ_REFUSALS: dict[int | str, dict[str, Any]] = {401: {"model": Problem}, 403: {"model": Problem},
+READ_REFUSALS: dict[int | str, dict[str, Any]] = {400: {"model": Problem}, 401: {"model": Problem}, 403: {"model": Problem},
                                                   422: {"model": Problem}}
 
 EVENTS_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
@@ -63,14 +66,29 @@ EVENTS_BODY = {"requestBody": {"required": True, "content": {"application/json":
         "action": {"type": ["string", "null"], "maxLength": 32},
         "severity": {"enum": ["critical", "high", "medium", "low", "info", None]},
         "class": {"type": ["string", "null"], "maxLength": 64},
-        "rule_id": {"type": ["string", "null"], "maxLength": 64},
+        "rule_id": {"type": ["string", "integer", "null"], "maxLength": 64},
         "request_id": {"type": ["string", "null"], "maxLength": 128}}}}}}}},
     "description": "A batch as the guard's HTTP sink posts it; `Content-Encoding: gzip` accepted."}}
 
-REPORT_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
-    "type": "object", "required": ["fnguard", "apps"], "description": "the `fnguard scan --format json` document",
-    "properties": {"fnguard": {"type": "string"}, "apps": {"type": "array", "minItems": 1, "items": {"type": "object"}},
-                   "findings": {"type": "array", "items": {"type": "object"}}}}}}}}
+def _inline(schema: Any, defs: dict[str, Any]) -> Any:
+    """Pydantic's JSON schema with its local $refs resolved, to sit inside an operation."""
+    if isinstance(schema, dict):
+        if "$ref" in schema:
+            return _inline(defs[schema["$ref"].rsplit("/", 1)[1]], defs)
+        return {k: _inline(v, defs) for k, v in schema.items() if k != "$defs"}
+    if isinstance(schema, list):
+        return [_inline(v, defs) for v in schema]
+    return schema
+
+
+def _report_schema() -> dict[str, Any]:
+    schema = ingest.ReportIn.model_json_schema()
+    inlined = _inline(schema, schema.get("$defs", {}))
+    inlined["description"] = "the `fnguard scan --format json` document"
+    return inlined
+
+
+REPORT_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": _report_schema()}}}}
 
 
 def _problem(error: ingest.IngestError) -> JSONResponse:
@@ -191,7 +209,7 @@ def get_findings(principal: Reader, db: Db, risk: Risk | None = None, severity: 
     return queries.findings(db, filters, limit, offset)
 
 
-def triage(db: Any, finding_id: int, change: Triage) -> dict[str, Any]:
+def triage(db: Any, finding_id: int, change: Any) -> dict[str, Any]:
     row = db.get(FindingRow, finding_id)
     if row is None:
         raise HTTPException(404, f"no finding with id {finding_id}")
@@ -214,16 +232,21 @@ def patch_finding(principal: Admin, db: Db, finding_id: Annotated[int, Path(ge=1
 @router.get("/events", response_model=list[EventOut], responses=READ_REFUSALS)
 def get_events(principal: Reader, db: Db, type: Annotated[str | None, Query(max_length=64)] = None,
                function: Name = None, action: Annotated[str | None, Query(max_length=32)] = None,
-               since: dt.datetime | None = None, until: dt.datetime | None = None,
+               since: Moment = None, until: Moment = None,
                limit: Limit = 100, offset: Offset = 0) -> Any:
-    filters = queries.EventFilter(type=type, function=function, action=action, since=_naive(since), until=_naive(until))
+    filters = queries.EventFilter(type=type, function=function, action=action, since=_moment("since", since),
+                                  until=_moment("until", until))
     return queries.events(db, filters, limit, offset)
 
 
-def _naive(moment: dt.datetime | None) -> dt.datetime | None:
-    if moment is not None and moment.tzinfo is not None:
-        return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return moment
+def _moment(name: str, text: str | None) -> dt.datetime | None:
+    """ISO 8601 only (no bare numbers), as naive UTC."""
+    if text is None:
+        return None
+    try:
+        return ingest.parse_time(text)
+    except ValueError as exc:
+        raise HTTPException(422, f"query.{name}: {exc}") from exc
 
 
 @router.get("/trends", response_model=Trends, responses=READ_REFUSALS)
@@ -236,13 +259,8 @@ def get_alert_rules(principal: Reader, db: Db) -> Any:
     return list(db.scalars(select(AlertRule).order_by(AlertRule.id)))
 
 
-def create_rule(db: Any, rule: AlertRuleIn) -> AlertRule:
-    if rule.kind == "severity" and rule.min_severity is None:
-        raise HTTPException(422, "a severity rule needs min_severity")
-    if rule.kind == "event_type" and not rule.event_type:
-        raise HTTPException(422, "an event_type rule needs event_type")
-    if rule.kind == "rate" and (rule.threshold is None or rule.window_s is None):
-        raise HTTPException(422, "a rate rule needs threshold and window_s")
+def create_rule(db: Any, rule: Any) -> AlertRule:
+    """``rule`` is one of the AlertRuleIn variants: each kind's required fields are enforced there."""
     row = AlertRule(**{**rule.model_dump(), "webhook_url": str(rule.webhook_url)})
     db.add(row)
     db.commit()

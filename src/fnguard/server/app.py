@@ -11,9 +11,12 @@ from typing import Any
 
 import httpx
 from fastapi import Depends, FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from fnguard import __version__
 from fnguard.server import alerts, api, dashboard, retention
@@ -108,6 +111,26 @@ def create_app(settings: Settings | None = None, *, migrate_db: bool = True) -> 
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        """One line naming the place, as ingest does, plus the structured errors."""
+        errors = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+                  for e in exc.errors()[:20]]
+        first = errors[0] if errors else {"loc": ["request"], "msg": "invalid"}
+        where = ".".join(str(part) for part in first["loc"])
+        return JSONResponse({"detail": f"{where}: {first['msg']}", "errors": errors}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code != 405:
+            return await http_exception_handler(request, exc)
+        # GET and POST /api/v1/events are two routes: Allow must name the methods of both.
+        path = request.url.path
+        allowed = sorted({method for route in (*api.router.routes, *dashboard.router.routes, *dashboard.public.routes)
+                          if getattr(route, "path_regex", None) is not None and route.path_regex.match(path)
+                          for method in (getattr(route, "methods", None) or ())})
+        return JSONResponse({"detail": "Method Not Allowed"}, status_code=405, headers={"Allow": ", ".join(allowed)})
 
     @app.exception_handler(dashboard.LoginRequired)
     async def to_login(request: Request, exc: dashboard.LoginRequired) -> Response:

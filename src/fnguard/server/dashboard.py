@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 
 from fnguard.model import RISKS, SEVERITIES
@@ -150,9 +150,9 @@ def triage_form(request: Request, db: Db, finding_id: int, state: Annotated[str,
     principal = _session(request, db)
     _check_csrf(principal, csrf)
     try:
-        change = Triage(state=state, reason=reason)  # type: ignore[arg-type]
+        change = TypeAdapter(Triage).validate_python({"state": state, "reason": reason or None})
     except ValidationError as exc:
-        raise HTTPException(422, "state must be open, accepted or fixed") from exc
+        raise HTTPException(422, "state must be open, fixed, or accepted with a reason") from exc
     triage(db, finding_id, change)
     target = back if back.startswith("/") and not back.startswith("//") else "/findings"
     return RedirectResponse(target, status_code=303)
@@ -185,6 +185,12 @@ def alert_page(request: Request, db: Db, error: str | None = None) -> Response:
                  error=error)
 
 
+def _number(text: str) -> int | str | None:
+    """Form fields are text; the rule models take strict integers."""
+    text = text.strip()
+    return int(text) if text.isdigit() else (text or None)
+
+
 @router.post("/alerts/rules")
 def alert_create(request: Request, db: Db, csrf: Annotated[str, Form(max_length=128)],
                  name: Annotated[str, Form(max_length=128)], kind: Annotated[str, Form(max_length=32)],
@@ -199,10 +205,10 @@ def alert_create(request: Request, db: Db, csrf: Annotated[str, Form(max_length=
     principal = _session(request, db)
     _check_csrf(principal, csrf)
     try:
-        rule = AlertRuleIn.model_validate({
+        rule = TypeAdapter(AlertRuleIn).validate_python({
             "name": name, "kind": kind, "webhook_url": webhook_url, "webhook_format": webhook_format,
             "min_severity": min_severity or None, "event_type": event_type or None, "function": function or None,
-            "threshold": threshold or None, "window_s": window_s or None, "cooldown_s": cooldown_s or 300})
+            "threshold": _number(threshold), "window_s": _number(window_s), "cooldown_s": _number(cooldown_s) or 300})
         create_rule(db, rule)
     except (ValidationError, HTTPException) as exc:
         message = exc.detail if isinstance(exc, HTTPException) else exc.errors()[0]["msg"]

@@ -42,10 +42,10 @@ class IngestError(Exception):
 class EventIn(BaseModel):
     """One guard event (see fnguard.guard.events); fields we do not index are kept as sent."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, strict=True)
     id: str = Field(min_length=1, max_length=128, pattern=_NAME)
     type: str = Field(min_length=1, max_length=64, pattern=_NAME)
-    time: dt.datetime
+    time: str = Field(max_length=40, description="ISO 8601 date-time")
     function: str | None = Field(default=None, max_length=256)
     trigger: str | None = Field(default=None, max_length=64)
     action: str | None = Field(default=None, max_length=32)
@@ -59,6 +59,25 @@ class EventIn(BaseModel):
     def _rule_id_text(cls, value: Any) -> Any:
         return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
+    @field_validator("time")
+    @classmethod
+    def _iso_time(cls, value: str) -> str:
+        parse_time(value)
+        return value
+
+
+def parse_time(text: str) -> dt.datetime:
+    """An ISO 8601 date-time (``Z`` or an offset, else UTC) as naive UTC; dates alone are refused."""
+    if len(text) < 16 or text[10] not in "Tt ":
+        raise ValueError("expected an ISO 8601 date-time such as 2026-11-28T12:00:00.000Z")
+    try:
+        moment = dt.datetime.fromisoformat(text[:-1] + "+00:00" if text[-1] in "Zz" else text)
+    except ValueError as exc:
+        raise ValueError(f"not an ISO 8601 date-time: {exc}") from exc
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return moment
+
 
 class EventBatch(BaseModel):
     """What the guard's HTTP sink posts (optionally gzip-encoded)."""
@@ -67,14 +86,14 @@ class EventBatch(BaseModel):
 
 
 class TriggerIn(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
     type: str = Field(max_length=64)
     public: bool = False
     auth: str = Field(default="none", max_length=32)
 
 
 class FunctionIn(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
     name: str = Field(min_length=1, max_length=256)
     runtime: str | None = Field(default=None, max_length=64)
     handler: str | None = Field(default=None, max_length=512)
@@ -83,7 +102,7 @@ class FunctionIn(BaseModel):
 
 
 class AppIn(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
     name: str = Field(min_length=1, max_length=256)
     source: str | None = None
     format: str | None = Field(default=None, max_length=32)
@@ -91,7 +110,7 @@ class AppIn(BaseModel):
 
 
 class FindingIn(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
     rule_id: str = Field(min_length=1, max_length=32)
     risk: Risk
     severity: Severity
@@ -102,11 +121,16 @@ class FindingIn(BaseModel):
     remediation: str = ""
     details: dict[str, Any] = Field(default_factory=dict)
 
+    @field_validator("line", mode="before")
+    @classmethod
+    def _whole_number(cls, value: Any) -> Any:
+        return int(value) if isinstance(value, float) and value.is_integer() else value
+
 
 class ReportIn(BaseModel):
     """The ``fnguard scan --format json`` document."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
     fnguard: str = Field(max_length=32)
     apps: list[AppIn] = Field(min_length=1)
     findings: list[FindingIn] = Field(default_factory=list)
@@ -169,12 +193,6 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def _naive_utc(moment: dt.datetime) -> dt.datetime:
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return moment
-
-
 # -- events ------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -214,7 +232,7 @@ def parse_events(document: Any, limits: Limits) -> list[dict[str, Any]]:
             "event_id": event.id, "type": event.type, "function": _clean(event.function),
             "trigger": _clean(event.trigger), "action": _clean(event.action), "severity": event.severity,
             "attack_class": _clean(event.attack_class), "rule_id": _clean(event.rule_id),
-            "request_id": _clean(event.request_id), "time": _naive_utc(event.time), "received_at": now,
+            "request_id": _clean(event.request_id), "time": parse_time(event.time), "received_at": now,
             "data": _clean(raw),
         })
     return rows
@@ -270,9 +288,21 @@ def parse_report(document: Any) -> ReportIn:
     if not isinstance(document, dict):
         raise IngestError(422, "body: expected the JSON object of `fnguard scan --format json`")
     try:
-        return ReportIn.model_validate(_clean(document))
+        report = ReportIn.model_validate(_clean(document))
     except ValidationError as exc:
         raise _refuse(exc) from exc
+    apps: dict[tuple[str, str], int] = {}
+    for i, app in enumerate(report.apps):
+        key = (app.name, app.source or "")
+        if key in apps:
+            raise IngestError(409, f"apps[{i}]: same name and source as apps[{apps[key]}]")
+        apps[key] = i
+        names: dict[str, int] = {}
+        for j, function in enumerate(app.functions):
+            if function.name in names:
+                raise IngestError(409, f"apps[{i}].functions[{j}].name: {function.name!r} repeats functions[{names[function.name]}]")
+            names[function.name] = j
+    return report
 
 
 def _app_dir_parts(app: AppIn) -> list[str]:

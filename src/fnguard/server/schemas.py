@@ -3,9 +3,34 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, HttpUrl
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    StrictBool,
+    StrictInt,
+)
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment
+
+
+Utc = Annotated[dt.datetime, AfterValidator(_utc)]
+
+
+def _whole(value: object) -> object:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Whole = Annotated[StrictInt, BeforeValidator(_whole)]
+"""An integer as JSON Schema means it: 5 and 5.0, never "5" or true."""
+"""The store keeps naive UTC; the API says so (RFC 3339 needs the offset)."""
 
 State = Literal["open", "accepted", "fixed"]
 Severity = Literal["critical", "high", "medium", "low", "info"]
@@ -44,7 +69,7 @@ class AppOut(BaseModel):
     name: str
     source: str | None
     format: str | None
-    updated_at: dt.datetime
+    updated_at: Utc
     functions: int
     open_findings: int
 
@@ -75,14 +100,26 @@ class FindingOut(BaseModel):
     details: dict[str, Any]
     state: State
     reason: str | None
-    first_seen: dt.datetime
-    last_seen: dt.datetime
-    resolved_at: dt.datetime | None
+    first_seen: Utc
+    last_seen: Utc
+    resolved_at: Utc | None
 
 
-class Triage(BaseModel):
-    state: State
-    reason: str | None = Field(default=None, max_length=2000, description="required when accepting a risk")
+class TriageOpenOrFixed(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    state: Literal["open", "fixed"]
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class TriageAccepted(BaseModel):
+    """Accepting a risk needs a reason: the next reader must know why it was left."""
+
+    model_config = ConfigDict(extra="forbid")
+    state: Literal["accepted"]
+    reason: str = Field(min_length=1, max_length=2000, pattern=r"\S")
+
+
+Triage = Annotated[TriageOpenOrFixed | TriageAccepted, Field(discriminator="state")]
 
 
 class EventOut(BaseModel):
@@ -97,8 +134,8 @@ class EventOut(BaseModel):
     attack_class: str | None
     rule_id: str | None
     request_id: str | None
-    time: dt.datetime
-    received_at: dt.datetime
+    time: Utc
+    received_at: Utc
     data: dict[str, Any]
 
 
@@ -123,18 +160,38 @@ class Trends(BaseModel):
     blocked_by_class: dict[str, list[int]]
 
 
-class AlertRuleIn(BaseModel):
+class _RuleBase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=128)
-    kind: Literal["severity", "event_type", "rate", "new_public_entry"]
-    min_severity: Severity | None = None
-    event_type: str | None = Field(default=None, max_length=64)
-    function: str | None = Field(default=None, max_length=256)
-    threshold: int | None = Field(default=None, ge=1, le=1_000_000)
-    window_s: int | None = Field(default=None, ge=1, le=86_400)
+    function: str | None = Field(default=None, max_length=256, description="only this function's events")
     webhook_url: HttpUrl
     webhook_format: Literal["json", "slack"] = "json"
-    cooldown_s: int = Field(default=300, ge=0, le=604_800)
-    enabled: bool = True
+    cooldown_s: Whole = Field(default=300, ge=0, le=604_800, description="the same alert is sent once per cooldown")
+    enabled: StrictBool = True
+
+
+class SeverityRule(_RuleBase):
+    kind: Literal["severity"]
+    min_severity: Severity
+
+
+class EventTypeRule(_RuleBase):
+    kind: Literal["event_type"]
+    event_type: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")
+
+
+class RateRule(_RuleBase):
+    kind: Literal["rate"]
+    event_type: str | None = Field(default=None, max_length=64, description="count only this type (all when absent)")
+    threshold: Whole = Field(ge=1, le=1_000_000)
+    window_s: Whole = Field(ge=1, le=86_400)
+
+
+class NewPublicEntryRule(_RuleBase):
+    kind: Literal["new_public_entry"]
+
+
+AlertRuleIn = Annotated[SeverityRule | EventTypeRule | RateRule | NewPublicEntryRule, Field(discriminator="kind")]
 
 
 class AlertRuleOut(BaseModel):
@@ -150,7 +207,7 @@ class AlertRuleOut(BaseModel):
     webhook_format: str
     cooldown_s: int
     enabled: bool
-    created_at: dt.datetime
+    created_at: Utc
 
 
 class DeliveryOut(BaseModel):
@@ -160,9 +217,9 @@ class DeliveryOut(BaseModel):
     status: str
     attempts: int
     duplicates: int
-    next_attempt_at: dt.datetime
+    next_attempt_at: Utc
     last_error: str | None
     last_status_code: int | None
-    created_at: dt.datetime
-    delivered_at: dt.datetime | None
+    created_at: Utc
+    delivered_at: Utc | None
     payload: dict[str, Any]
