@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from pathlib import Path
@@ -677,3 +678,18 @@ def test_dvsa_read_without_the_translator_keeps_its_inventory(monkeypatch: pytes
     for name in ("FeedbackUploadFunction", "CreateReceiptFunction", "CronProcessorFunction"):
         assert [t.type for t in _fn(raw, name).triggers] == [t.type for t in _fn(dvsa, name).triggers]
         assert set(_fn(raw, name).managed_policies) == set(_fn(dvsa, name).managed_policies)
+
+
+def test_state_machine_definition_file_is_read(tmp_path: Path) -> None:
+    (tmp_path / "machine.asl.json").write_text(json.dumps({"StartAt": "Work", "States": {"Work": {
+        "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:my-worker", "End": True}}}))
+    app = _load(tmp_path, SAM_HEADER + """
+Resources:
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties: {FunctionName: my-worker, InlineCode: x, Handler: a.h, Runtime: python3.12}
+  Machine:
+    Type: AWS::Serverless::StateMachine
+    Properties: {DefinitionUri: machine.asl.json}
+""")
+    assert [(t.source, t.config["service"]) for t in _fn(app, "Worker").triggers] == [("Machine", "states")]

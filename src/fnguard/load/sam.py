@@ -274,7 +274,12 @@ def _swap_local_uris(template: dict[str, Any], path: Path, warnings: list[str]) 
             if local.is_file():
                 props["DefinitionBody"] = _read_definition(local, warnings)
         elif kind == "AWS::Serverless::StateMachine" and _local(props.get("DefinitionUri")):
-            props["DefinitionUri"] = {"Bucket": PLACEHOLDER_BUCKET, "Key": f"{lid}.json"}
+            local = base / props["DefinitionUri"]
+            if local.is_file():  # inline it, as ``sam package`` would upload it: the states name functions
+                props["Definition"] = _read_definition(local, warnings)
+                del props["DefinitionUri"]
+            else:
+                props["DefinitionUri"] = {"Bucket": PLACEHOLDER_BUCKET, "Key": f"{lid}.json"}
         elif kind == "AWS::Serverless::Application" and _local(props.get("Location")):
             props["Location"] = f"https://{PLACEHOLDER_BUCKET}.s3.amazonaws.com/{lid}.yaml"
         elif kind == "AWS::Serverless::GraphQLApi" and _local(props.get("SchemaUri")):
