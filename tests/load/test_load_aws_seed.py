@@ -249,7 +249,7 @@ class Seeder:
     def _sqs(self, app: App, function: Function, trigger: Trigger, arn: str, values: dict[str, str]) -> None:
         source = str(trigger.source)
         if ("sqs", source) not in self._sources:
-            url = self.c("sqs").create_queue(QueueName=f"{source}-q", tags={"aws:cloudformation:logical-id": source})[
+            url = self.c("sqs").create_queue(QueueName=values.get(source, f"{source}-q"), tags={"aws:cloudformation:logical-id": source})[
                 "QueueUrl"]
             self._sources[("sqs", source)] = self.c("sqs").get_queue_attributes(
                 QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -259,10 +259,11 @@ class Seeder:
     def _kinesis(self, app: App, function: Function, trigger: Trigger, arn: str, values: dict[str, str]) -> None:
         source = str(trigger.source)
         kinesis = self.c("kinesis")
+        stream = values.get(source, f"{source}-s")  # the name the template's ${Stream.Arn} became
         if ("kinesis", source) not in self._sources:
-            kinesis.create_stream(StreamName=f"{source}-s", ShardCount=1)
-            kinesis.add_tags_to_stream(StreamName=f"{source}-s", Tags={"aws:cloudformation:logical-id": source})
-            self._sources[("kinesis", source)] = kinesis.describe_stream(StreamName=f"{source}-s")[
+            kinesis.create_stream(StreamName=stream, ShardCount=1)
+            kinesis.add_tags_to_stream(StreamName=stream, Tags={"aws:cloudformation:logical-id": source})
+            self._sources[("kinesis", source)] = kinesis.describe_stream(StreamName=stream)[
                 "StreamDescription"]["StreamARN"]
         batch = trigger.batch or {}
         extra = {k: batch[b] for b, k in (("maximum_retry_attempts", "MaximumRetryAttempts"),
