@@ -162,6 +162,7 @@ class Account:
 
     def _failed(self, exc: Exception, service: str, region: str, operation: str, missing_ok: bool) -> None:
         from botocore.exceptions import (
+            BotoCoreError,
             ClientError,
             EndpointConnectionError,
             NoCredentialsError,
@@ -177,6 +178,8 @@ class Account:
             raise InputError("no AWS region: pass --region or set AWS_DEFAULT_REGION") from None
         if isinstance(exc, EndpointConnectionError):
             raise InputError(f"cannot reach {service} in {region}: {exc}") from None
+        if isinstance(exc, BotoCoreError):  # timeouts, closed connections, bad parameters
+            raise InputError(f"{action} in {region} failed: {exc}") from None
         if not isinstance(exc, ClientError):
             raise exc
         error = exc.response.get("Error", {})
