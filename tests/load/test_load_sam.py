@@ -141,6 +141,7 @@ def test_dvsa_policies_come_from_managed_documents(dvsa: App) -> None:
     assert any("lambda:*" in s.actions for s in admin.statements)
     assert admin.role is None  # SAM made the role for the function
     assert admin.code_dir is not None and admin.code_dir.endswith("backend/functions/admin")
+    assert admin.properties["CodeUri"] == "backend/functions/admin/" and "Code" not in admin.properties
 
 
 def test_dvsa_route_points_at_the_swagger_path_line(corpus: Path, dvsa: App) -> None:

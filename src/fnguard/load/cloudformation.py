@@ -29,6 +29,7 @@ from fnguard.load.intrinsics import (
     to_text,
 )
 from fnguard.load.sam import (
+    PLACEHOLDER_BUCKET,
     DeployConfig,
     Expansion,
     deploy_config,
@@ -574,9 +575,21 @@ class Mapper:
             code_signing=props.get("CodeSigningConfigArn") is not None,
             vpc=isinstance(vpc, Mapping) and bool(vpc.get("SubnetIds") or vpc.get("SecurityGroupIds")),
             triggers=tuple(triggers),
-            properties=dict(props),
+            properties=self._written_properties(lid, props),
             location=self.loc(lid),
         )
+
+    def _written_properties(self, lid: str, props: Mapping[str, Any]) -> dict[str, Any]:
+        """Properties without the placeholder S3 code location SAM translation needed: the
+        template's own ``CodeUri`` instead, so no rule reads ``fnguard-placeholder`` as real."""
+        result = dict(props)
+        if nested(result, "Code", "S3Bucket") == PLACEHOLDER_BUCKET:
+            del result["Code"]
+            written = self.original_properties(self.owner(lid)).get("CodeUri")
+            if written is None:
+                written = self.resolver.resolve(nested(self.original, "Globals", "Function", "CodeUri"))
+            result["CodeUri"] = written if written is not None else "."
+        return result
 
     def _written_name(self, value: Any) -> str:
         """``${MyLayer}`` rather than the ``${MyLayer17dc83c83a}`` the SAM translator renamed it to."""
