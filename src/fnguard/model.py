@@ -40,7 +40,9 @@ class Statement:
     not_resources: tuple[str, ...] = ()
     conditions: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
     source: str = ""
-    """Where the statement came from: ``inline:<policy>``, ``managed:<arn>``, ``sam:<template>``."""
+    """Where the statement came from: ``inline:<policy>`` (the role's own), ``managed:<arn>`` (an AWS or
+    customer managed policy), ``policy:<LogicalId>`` (an AWS::IAM::Policy/ManagedPolicy resource of the
+    template), ``sam:<template>`` (a SAM policy template)."""
     location: Location = field(default_factory=Location, compare=False)
 
     def to_json(self) -> dict[str, Any]:
