@@ -389,3 +389,14 @@ def test_topics_queues_and_rules_with_their_policies(tmp_path: Path, capsys: pyt
     assert triggers["ev-open"] == [("invoke", True, "*")]
     rules = {(f["rule_id"], f["function"]) for f in report["findings"]}
     assert {("FG105", "ev-onsns"), ("FG105", "ev-onsqs"), ("FG104", "ev-open")} <= rules
+
+
+def test_fnguard_yml_of_the_current_directory_applies(accounts: dict[str, str], tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "fnguard.yml").write_text(
+        "ignore:\n  - rule: FG430\n    function: UploadUrlFunction\n    reason: rotated, moving to SSM\n")
+    monkeypatch.chdir(tmp_path)
+    report = account_scan(accounts["vulnerable"], "media-", tmp_path / "out.json", capsys)
+    assert ("FG430", "UploadUrlFunction") not in {(f["rule_id"], f["function"]) for f in report["findings"]}
+    assert report["suppressed"]["config"] == 1

@@ -19,12 +19,19 @@ from fnguard.load.aws.client import Account, Options
 from fnguard.load.aws.code import CodeStore
 from fnguard.load.aws.region import Progress, read_region
 from fnguard.model import App, Finding
+from fnguard.project_config import load_project_config
 from fnguard.scan import ScanResult, sort_key
 from fnguard.suppression import Baseline, Suppressor
 
 
-def scan_account(options: Options, *, baseline: Path | None = None, vuln_db: str | None = None) -> ScanResult:
-    """Read every selected region, analyse each as an app, filter; raises InputError on failure."""
+def scan_account(options: Options, *, baseline: Path | None = None, vuln_db: str | None = None,
+                 config_dir: Path | None = None) -> ScanResult:
+    """Read every selected region, analyse each as an app, filter; raises InputError on failure.
+
+    The fnguard.yml of ``config_dir`` (default: the current directory) applies, as it would to
+    the project's template: an account has no project root of its own.
+    """
+    config = load_project_config(config_dir or Path.cwd())
     with _workdir() as work:
         account = Account(options)
         try:
@@ -34,15 +41,18 @@ def scan_account(options: Options, *, baseline: Path | None = None, vuln_db: str
         findings: list[Finding] = []
         warnings: list[str] = list(account.warnings)
         counts = {"inline": 0, "config": 0, "baseline": 0}
-        suppressor = Suppressor(Path("/"), ())
+        inline = Suppressor(Path("/"), ())
+        configured = Suppressor(work / ".no-files-here", config.ignore)  # fnguard.yml entries only
         for app in apps:
-            context = ScanContext(config={}, vuln_db=vuln_db)
+            context = ScanContext(config=config.raw, vuln_db=vuln_db)
             for item in analyze(app, context):
-                reason = suppressor.why_suppressed(item) if item.file and Path(item.file).is_absolute() else None
+                reason = inline.why_suppressed(item) if item.file and Path(item.file).is_absolute() else None
+                relative = _relative(item, work)
+                reason = reason or configured.why_suppressed(relative)
                 if reason:
                     counts[reason] += 1
                 else:
-                    findings.append(_relative(item, work))
+                    findings.append(relative)
             warnings.extend(f"{app.name}: {w}" for w in app.warnings)
             warnings.extend(w.replace(f"{work}/", "") for w in context.warnings)
     if baseline is not None:
