@@ -95,6 +95,7 @@ class Account:
         self._lock = threading.Lock()
         self._warned: set[str] = set()
         self._unsupported: set[tuple[str, str]] = set()
+        self._memo: dict[Any, Any] = {}
         self.warnings: list[str] = []
         self.pool = ThreadPoolExecutor(max_workers=options.max_workers, thread_name_prefix="fnguard-aws")
 
@@ -116,6 +117,15 @@ class Account:
                 self._clients[key] = self.session.client(service, region_name=region, config=self.config,
                                                          endpoint_url=self.options.endpoint_url)
             return self._clients[key]
+
+    def memo(self, key: Any, compute: Callable[[], R]) -> R:
+        """``compute()`` once per scan for account-wide answers (S3 buckets serve every region)."""
+        with self._lock:
+            if key in self._memo:
+                return self._memo[key]
+        value = compute()
+        with self._lock:
+            return self._memo.setdefault(key, value)
 
     def warn(self, message: str) -> None:
         with self._lock:

@@ -14,17 +14,19 @@ from fnguard.load.aws.template import Template, json_document
 
 
 def read(account: Account, region: str, template: Template, home_region: str) -> None:
-    buckets = account.pages("s3", home_region, "ListBuckets", "Buckets")
-    found = account.map(lambda bucket: _notifications(account, home_region, template, bucket["Name"]), buckets)
-    for name, configurations in [item for item in found if item is not None]:
-        _write(account, home_region, template, name, configurations)
+    for name, configurations in account.memo("s3:notifications", lambda: _all_notifications(account, home_region)):
+        mine = [c for c in configurations if template.targets_function(c.get("LambdaFunctionArn"))]
+        if mine:
+            _write(account, home_region, template, name, mine)
 
 
-def _notifications(account: Account, region: str, template: Template, name: str) -> tuple[str, list[Any]] | None:
-    answer = account.call("s3", region, "GetBucketNotificationConfiguration", Bucket=name) or {}
-    mine = [c for c in answer.get("LambdaFunctionConfigurations") or []
-            if template.targets_function(c.get("LambdaFunctionArn"))]
-    return (name, mine) if mine else None
+def _all_notifications(account: Account, region: str) -> list[tuple[str, list[Any]]]:
+    """(bucket, Lambda notification configurations) of every bucket that has some, read once per scan."""
+    buckets = [str(b["Name"]) for b in account.pages("s3", region, "ListBuckets", "Buckets")]
+    found = account.map(lambda name: (name, (account.call("s3", region, "GetBucketNotificationConfiguration",
+                                                          Bucket=name) or {}).get("LambdaFunctionConfigurations")
+                                             or []), buckets)
+    return [(name, configurations) for name, configurations in found if configurations]
 
 
 def _write(account: Account, region: str, template: Template, name: str, configurations: list[Any]) -> None:
