@@ -1,5 +1,5 @@
 """Ingest throughput of ``fnguard serve``: events per second on SQLite and PostgreSQL, for batch
-sizes 1, 100 and 1000, posted over real HTTP (uvicorn on loopback) gzip-encoded as the guard's
+sizes 1, 100 and 1000, posted over real HTTP to a ``fnguard serve`` process on loopback, gzip-encoded as the guard's
 sink sends them. Each figure is also given as a ratio to batch size 1 on the same backend.
 
     python3 bench/ingest.py [--events N] [--postgres URL] [--skip-postgres]
@@ -18,20 +18,16 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
-from dataclasses import replace
 from pathlib import Path
 
 import httpx
-import uvicorn
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from fnguard.server import auth
-from fnguard.server.app import create_app
-from fnguard.server.settings import Limits, Settings
+from fnguard.server.store import make_engine, migrate, session_factory
 
 ROOT = Path(__file__).resolve().parents[1]
 BATCHES = (1, 100, 1000)
@@ -51,18 +47,20 @@ def _port() -> int:
 
 
 def measure(db_url: str, batch: int, total: int) -> float:
-    """Events per second for ``total`` events posted in batches of ``batch``."""
-    settings = replace(Settings(db_url=db_url), run_workers=False,
-                       limits=replace(Limits(), requests_per_second=1e9, burst=10**9))
-    app = create_app(settings)
-    with app.state.sessions() as db:
+    """Events per second for ``total`` events posted in batches of ``batch``.
+
+    The server runs as its own process (``fnguard serve``), as in production: a client in the
+    same interpreter would share the GIL with it and halve what is measured.
+    """
+    engine = make_engine(db_url)
+    migrate(engine)
+    with session_factory(engine)() as db:
         token = auth.create_token(db, f"bench-{uuid.uuid4().hex[:8]}", "ingest")
+    engine.dispose()
     port = _port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
+    env = {**os.environ, "FNGUARD_INGEST_RPS": "1e9", "FNGUARD_INGEST_BURST": "1000000000"}
+    server = subprocess.Popen([sys.executable, "-m", "fnguard.cli", "serve", "--db", db_url, "--port", str(port)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     bodies = []
     for start in range(0, total, batch):
         events = [_event(i) for i in range(start, min(total, start + batch))]
@@ -70,6 +68,15 @@ def measure(db_url: str, batch: int, total: int) -> float:
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json", "Content-Encoding": "gzip"}
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if client.get("/health").status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        raise SystemExit(f"fnguard serve did not start: {server.stderr.read().decode()[-500:]}") from None
+                    time.sleep(0.05)
             started = time.perf_counter()
             for body in bodies:
                 response = client.post("/api/v1/events", content=body, headers=headers)
@@ -77,9 +84,8 @@ def measure(db_url: str, batch: int, total: int) -> float:
                     raise SystemExit(f"ingest failed: {response.status_code} {response.text}")
             elapsed = time.perf_counter() - started
     finally:
-        server.should_exit = True
-        thread.join(10)
-        app.state.engine.dispose()
+        server.terminate()
+        server.wait(10)
     return total / elapsed
 
 

@@ -33,6 +33,14 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value and value.strip().isdigit() else default
 
 
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    try:
+        return float(value) if value else default
+    except ValueError:
+        return default
+
+
 @dataclass(frozen=True)
 class Limits:
     """Bounds on what one client may send: a hostile or broken sender must not sink the server."""
@@ -78,6 +86,11 @@ class Settings:
     def from_env(cls, db_url: str | None = None) -> Settings:
         return cls(
             db_url=db_url or default_db_url(),
+            limits=Limits(
+                requests_per_second=_env_float("FNGUARD_INGEST_RPS", Limits.requests_per_second),
+                burst=_env_int("FNGUARD_INGEST_BURST", Limits.burst),
+                max_events_per_batch=_env_int("FNGUARD_MAX_EVENTS_PER_BATCH", Limits.max_events_per_batch),
+            ),
             retention=Retention(
                 events_days=_env_int("FNGUARD_RETENTION_EVENTS_DAYS", Retention.events_days),
                 reports_per_app=_env_int("FNGUARD_RETENTION_REPORTS", Retention.reports_per_app),
