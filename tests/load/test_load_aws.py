@@ -400,3 +400,19 @@ def test_fnguard_yml_of_the_current_directory_applies(accounts: dict[str, str], 
     report = account_scan(accounts["vulnerable"], "media-", tmp_path / "out.json", capsys)
     assert ("FG430", "UploadUrlFunction") not in {(f["rule_id"], f["function"]) for f in report["findings"]}
     assert report["suppressed"]["config"] == 1
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from fnguard.load.aws.scan import _progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    for stream, drawn in ((io.StringIO(), False), (Terminal(), True)):
+        monkeypatch.setattr(sys, "stderr", stream)
+        with _progress(True) as report:
+            report("us-east-1: functions", 3, 10)
+        assert bool(stream.getvalue()) is drawn
