@@ -416,3 +416,41 @@ def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> Non
         with _progress(True) as report:
             report("us-east-1: functions", 3, 10)
         assert bool(stream.getvalue()) is drawn
+
+
+def test_rest_lambda_authorizer_and_private_api(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A route behind a Lambda (TOKEN) authorizer is not public, but the authorizer function is:
+    API Gateway calls it with whatever token the caller sends. A PRIVATE API is public to nobody."""
+    for key, value in AWS_ENV.items():
+        monkeypatch.setenv(key, value)
+    with moto_server() as endpoint:
+        seeder = Seeder(endpoint)
+        bucket, key = seeder.upload_code(None, "def handler(event, context):\n    return 1\n")
+        role = seeder.c("iam").create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        arns = {name: seeder.c("lambda").create_function(
+            FunctionName=f"gw-{name}", Runtime="python3.12", Role=role, Handler="index.handler",
+            Code={"S3Bucket": bucket, "S3Key": key})["FunctionArn"] for name in ("api", "auth", "private")}
+        gateway = seeder.c("apigateway")
+
+        def route(api: dict[str, Any], function: str, authorization: str, **extra: Any) -> None:
+            resource = gateway.create_resource(restApiId=api["id"], parentId=api["rootResourceId"], pathPart="items")
+            gateway.put_method(restApiId=api["id"], resourceId=resource["id"], httpMethod="GET",
+                               authorizationType=authorization, **extra)
+            gateway.put_integration(restApiId=api["id"], resourceId=resource["id"], httpMethod="GET", type="AWS_PROXY",
+                                    integrationHttpMethod="POST", uri=f"arn:aws:apigateway:{REGION}:lambda:path/"
+                                    f"2015-03-31/functions/{arns[function]}/invocations")
+
+        api = gateway.create_rest_api(name="shop")
+        authorizer = gateway.create_authorizer(
+            restApiId=api["id"], name="token", type="TOKEN", identitySource="method.request.header.Authorization",
+            authorizerUri=f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{arns['auth']}/invocations")
+        route(api, "api", "CUSTOM", authorizerId=authorizer["id"])
+        private = gateway.create_rest_api(name="inside", endpointConfiguration={"types": ["PRIVATE"]})
+        route(private, "private", "NONE")
+        report = account_scan(endpoint, "gw-", tmp_path / "gw.json", capsys)
+    triggers = {f["name"]: [(t["type"], t["public"], t["auth"]) for t in f["triggers"]]
+                for f in report["apps"][0]["functions"]}
+    assert triggers["gw-api"] == [("http", False, "lambda")]
+    assert triggers["gw-auth"] == [("other", True, "none")]
+    assert triggers["gw-private"] == [("http", False, "none")]
