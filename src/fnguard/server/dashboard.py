@@ -205,10 +205,11 @@ def alert_create(request: Request, db: Db, csrf: Annotated[str, Form(max_length=
     principal = _session(request, db)
     _check_csrf(principal, csrf)
     try:
-        rule = TypeAdapter(AlertRuleIn).validate_python({
-            "name": name, "kind": kind, "webhook_url": webhook_url, "webhook_format": webhook_format,
-            "min_severity": min_severity or None, "event_type": event_type or None, "function": function or None,
-            "threshold": _number(threshold), "window_s": _number(window_s), "cooldown_s": _number(cooldown_s) or 300})
+        fields = {"name": name, "kind": kind, "webhook_url": webhook_url, "webhook_format": webhook_format,
+                  "min_severity": min_severity or None, "event_type": event_type or None, "function": function or None,
+                  "threshold": _number(threshold), "window_s": _number(window_s), "cooldown_s": _number(cooldown_s)}
+        # The form shows every kind's fields: send the rule only those it filled in.
+        rule = TypeAdapter(AlertRuleIn).validate_python({k: v for k, v in fields.items() if v is not None})
         create_rule(db, rule)
     except (ValidationError, HTTPException) as exc:
         message = exc.detail if isinstance(exc, HTTPException) else exc.errors()[0]["msg"]
