@@ -79,3 +79,8 @@ def test_retention_purges_old_events_only(server) -> None:  # noqa: ANN001
         assert removed["events"] == 2
         assert db.scalar(select(func.count(EventRow.id))) == 1
         assert retention.purge(db, Retention(events_days=0))["events"] == 0
+
+
+def test_several_workers_need_postgresql(tmp_path: Path) -> None:
+    done = fnguard("serve", "--db", f"sqlite:///{tmp_path / 'x.db'}", "--workers", "2", "--port", "1")
+    assert done.returncode == 2 and "needs PostgreSQL" in done.stderr

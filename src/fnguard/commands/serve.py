@@ -22,7 +22,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "(default: $FNGUARD_DB_URL or fnguard.db in the user data directory)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port to listen on (default: 8080)")
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (PostgreSQL only)")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (PostgreSQL only; "
+                        "they share nothing but the database, and each keeps its own rate-limit buckets)")
     parser.add_argument("--retention-days", type=int, help="keep events this many days (default 90; 0 keeps all)")
     actions = parser.add_subparsers(dest="serve_action", metavar="ACTION", parser_class=type(parser))
     token = actions.add_parser("token", help="create, revoke or list API tokens")
@@ -132,6 +133,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     if not 0 < args.port < 65536:
         raise InputError(f"--port must be between 1 and 65535, not {args.port}")
+    if args.workers < 1:
+        raise InputError("--workers must be 1 or more")
     settings = _settings(args)
     try:
         app = create_app(settings)
@@ -139,6 +142,20 @@ def _serve(args: argparse.Namespace) -> int:
         raise
     except Exception as exc:  # noqa: BLE001
         raise InputError(f"cannot open the database: {type(exc).__name__}: {str(exc).splitlines()[0]}") from exc
-    sys.stderr.write(f"fnguard: serving on http://{args.host}:{args.port} ({app.state.engine.dialect.name})\n")
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", proxy_headers=False)
+    backend = app.state.engine.dialect.name
+    sys.stderr.write(f"fnguard: serving on http://{args.host}:{args.port} ({backend}, {args.workers} worker(s))\n")
+    if args.workers == 1:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", proxy_headers=False)
+        return 0
+    if backend == "sqlite":
+        raise InputError("--workers above 1 needs PostgreSQL (--db postgresql://...): SQLite has one writer")
+    import os
+
+    # Workers are separate processes: they rebuild the app from the environment (migrations are done).
+    os.environ["FNGUARD_DB_URL"] = settings.db_url
+    if args.retention_days is not None:
+        os.environ["FNGUARD_RETENTION_EVENTS_DAYS"] = str(args.retention_days)
+    app.state.engine.dispose()
+    uvicorn.run("fnguard.server.app:create_app_from_env", factory=True, host=args.host, port=args.port,
+                workers=args.workers, log_level="warning", proxy_headers=False)
     return 0

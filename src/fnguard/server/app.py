@@ -159,3 +159,8 @@ def create_app(settings: Settings | None = None, *, migrate_db: bool = True) -> 
     app.include_router(dashboard.public)
     app.include_router(dashboard.router)
     return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` and multi-worker serving: settings from FNGUARD_* alone."""
+    return create_app(Settings.from_env())
