@@ -9,7 +9,7 @@ from pathlib import Path
 from fnguard.model import SEVERITIES, InputError, severity_at_least
 from fnguard.output import write_output
 
-HELP = "scan a serverless app (serverless.yml, SAM or CloudFormation) and report findings"
+HELP = "scan a serverless app (serverless.yml, SAM or CloudFormation), or a live AWS account with --aws, and report findings"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
