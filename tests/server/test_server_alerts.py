@@ -7,10 +7,10 @@ from typing import Any
 
 import httpx
 import pytest
+from server_helpers import Server, sample_report, waf_event
 from sqlalchemy import select, update
 from webhook_receiver import Receiver
 
-from conftest import Server, sample_report, waf_event
 from fnguard.server import alerts
 from fnguard.server.models import AlertDelivery, utcnow
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from fastapi.routing import APIRoute
+from server_helpers import Server, sample_report, waf_event
 
-from conftest import Server, sample_report, waf_event
 from fnguard.server import auth
 
 

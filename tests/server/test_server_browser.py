@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 from live_server import LiveServer
+from server_helpers import sample_report, waf_event
 
-from conftest import sample_report, waf_event
 from fnguard.server.models import utcnow
 
 CHROMIUM = os.environ.get("FNGUARD_CHROMIUM", "/usr/bin/chromium")

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from server_helpers import waf_event
 from sqlalchemy import func, select
 
-from conftest import waf_event
 from fnguard.server import auth, retention
 from fnguard.server.models import EventRow
 from fnguard.server.settings import Retention

@@ -7,9 +7,9 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+from server_helpers import Server, sample_report, waf_event
 from sqlalchemy import select
 
-from conftest import Server, sample_report, waf_event
 from fnguard.server.models import FindingRow, FunctionRow
 
 CORPUS = Path("/work/shared/corpus/waf/dev.jsonl")

@@ -10,9 +10,9 @@ from typing import Any
 
 import httpx
 from live_server import LiveServer
+from server_helpers import sample_report
 from webhook_receiver import Receiver
 
-from conftest import sample_report
 from fnguard import protect
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import gzip
 import json
 
+from server_helpers import Server, make_server, sample_report, waf_event
 from sqlalchemy import func, select
 
-from conftest import Server, make_server, sample_report, waf_event
 from fnguard.server.models import AppRow, EventRow, FindingRow, FunctionRow
 
 

@@ -14,8 +14,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
-
-from conftest import Server
+from server_helpers import Server
 
 EXAMPLES = int(os.environ.get("FNGUARD_SCHEMATHESIS_EXAMPLES", "12"))
 
