@@ -143,3 +143,13 @@ def test_alert_rules_through_forms(server: Server) -> None:
     assert "error=" in bad.headers["location"]
     page = server.client.get("/alerts").text
     assert "crit" in page and "severity ≥ critical" in page
+
+
+def test_login_attempts_are_rate_limited(server: Server) -> None:
+    page = server.client.get("/login")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    codes = [server.client.post("/login", data={"password": f"guess {i}", "csrf": csrf}, follow_redirects=False).status_code
+             for i in range(12)]
+    assert codes[:10] == [303] * 10 and codes[10:] == [429, 429]
+    right = server.client.post("/login", data={"password": server.password, "csrf": csrf}, follow_redirects=False)
+    assert right.status_code == 429  # even the right password waits: guessing must not pay
