@@ -17,6 +17,7 @@ if [[ "${1:-}" == "--install" ]]; then
   if [[ -n "$line" ]]; then
     export "${line?}"
   fi
+  export FNGUARD_ARTIFACTS="${FNGUARD_ARTIFACTS:-$PWD/.ci/artifacts}"  # the browser test's screenshots
 fi
 python3 -m pytest tests -q "$@" 2>&1 | tail -n 200
 exit "${PIPESTATUS[0]}"
