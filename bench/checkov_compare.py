@@ -149,7 +149,7 @@ def checkov_keys(failed: list[dict], dirs: list[Path], corpus: Path) -> set[Key]
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", type=Path, default=Path("/work/shared/corpus/apps"))
+    parser.add_argument("--corpus", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "corpus" / "apps")
     parser.add_argument("--checkov", default=shutil.which("checkov") or "/tmp/checkov-venv/bin/checkov")
     parser.add_argument("--checkov-json", type=Path, help="reuse (or save) Checkov's JSON report here")
     parser.add_argument("--examples", type=int, default=3, help="examples printed per one-sided cell")

@@ -229,7 +229,7 @@ def pct(value: float | None) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", default="/work/shared/corpus/apps")
+    parser.add_argument("--corpus", default=str(Path(__file__).resolve().parents[2] / "shared" / "corpus" / "apps"))
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     parser.add_argument("--tools", default="fnguard,bandit,semgrep",
                         help="comma-separated tools to run (fnguard always runs)")

@@ -24,8 +24,8 @@ from typing import Any
 from fnguard.guard.waf import Engine
 from fnguard.guard.waf.normalize import decode
 
-CORPUS = Path("/work/shared/corpus/waf/dev.jsonl")
-EVENT = Path("/work/shared/corpus/events/apiGatewayProxyEvent.json")
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "waf" / "dev.jsonl"
+EVENT = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "events" / "apiGatewayProxyEvent.json"
 
 
 def best_of(fn: Callable[[], Any], number: int, rounds: int) -> float:

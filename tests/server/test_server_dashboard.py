@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from fnguard.server.models import FindingRow, FunctionRow
 
-CORPUS = Path("/work/shared/corpus/waf/dev.jsonl")
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "waf" / "dev.jsonl"
 
 
 class _ActiveContent(HTMLParser):

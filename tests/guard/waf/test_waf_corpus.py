@@ -14,7 +14,7 @@ import pytest
 
 from fnguard.guard.waf import Engine
 
-CORPUS = Path("/work/shared/corpus/waf/dev.jsonl")
+CORPUS = Path(__file__).resolve().parents[4] / "shared" / "corpus" / "waf" / "dev.jsonl"
 DETECTION_FLOOR = 0.965
 FALSE_POSITIVE_CEILING = 0.005
 CLASS_FLOOR = 0.94  # every class with at least 20 attacks

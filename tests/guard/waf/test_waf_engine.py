@@ -9,7 +9,7 @@ import pytest
 
 from fnguard.guard.waf import ATTACK_CLASSES, Detection, Engine, InspectionResult, default_engine
 
-EVENTS = Path("/work/shared/corpus/events")
+EVENTS = Path(__file__).resolve().parents[4] / "shared" / "corpus" / "events"
 
 
 @pytest.fixture(scope="module")
