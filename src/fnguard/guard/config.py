@@ -92,6 +92,8 @@ class EventsConfig:
     stdout: bool = True
     max_per_invocation: int = 50
     serve: ServeConfig = field(default_factory=ServeConfig)
+    invocations_every_s: float = 60.0
+    """How often a container reports how many invocations it served (0: never); serve charts rates from it."""
 
 
 @dataclass(frozen=True)
@@ -214,7 +216,7 @@ def parse(doc: Mapping[str, Any], source: str = "config") -> GuardConfig:
         "max_value_bytes", "max_event_bytes", "max_time_ms", "max_depth",
     })
     events = _Reader(reader.mapping("events"), "events.")
-    events.only({"stdout", "max_per_invocation", "serve"})
+    events.only({"stdout", "max_per_invocation", "serve", "invocations_every_s"})
     serve = _Reader(events.mapping("serve"), "events.serve.")
     serve.only({"url", "token", "flush_ms", "timeout_s", "batch_size", "buffer_size", "gzip"})
     defaults_waf, defaults_serve, defaults_events = WafConfig(), ServeConfig(), EventsConfig()
@@ -248,6 +250,7 @@ def parse(doc: Mapping[str, Any], source: str = "config") -> GuardConfig:
         events=EventsConfig(
             stdout=events.boolean("stdout", defaults_events.stdout),
             max_per_invocation=events.integer("max_per_invocation", defaults_events.max_per_invocation, 1),
+            invocations_every_s=events.number("invocations_every_s", defaults_events.invocations_every_s),
             serve=ServeConfig(
                 url=url.rstrip("/") if url else None,
                 token=serve.string("token"),

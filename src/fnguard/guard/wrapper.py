@@ -273,6 +273,11 @@ class Guard:
                 waf = WafStage(self, engine if engine is not None else _load_engine(self.config))
                 self.stages = [*_part_stages(self, True), waf, *_part_stages(self, False)]
                 _attach_behaviour(self, directory)
+                if self.config.events.invocations_every_s > 0:
+                    from fnguard.guard.metrics import InvocationCounter
+
+                    self.stages.append(InvocationCounter(self.config.events.invocations_every_s, emit=self.emit,
+                                                         function_name=self.function_name))
             except Exception as exc:  # noqa: BLE001
                 self.setup_error = exc
                 self.stages = []

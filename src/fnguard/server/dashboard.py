@@ -172,7 +172,7 @@ def event_timeline(request: Request, db: Db, type: str | None = None, function: 
     ilabels, rates = queries.invocation_series(db, filters, unit, count)
     return _page(request, "events.html", principal, events=queries.events(db, filters, limit=200),
                  blocked_chart=charts.stacked_bars(f"Blocked attacks per class, per {unit}", labels, blocked),
-                 rate_chart=charts.lines(f"Guarded invocations raising events, per {unit}", ilabels, rates),
+                 rate_chart=charts.lines(f"Invocations per {unit}", ilabels, rates),
                  type=type or "", function=function or "", hours=hours)
 
 

@@ -193,22 +193,31 @@ def event_series(db: Session, filters: EventFilter, group: str, unit: str, count
 
 
 def invocation_series(db: Session, filters: EventFilter, unit: str, count: int) -> tuple[list[str], dict[str, list[int]]]:
-    """Guarded invocations seen per bucket and function: distinct request ids among their events.
+    """Invocations per bucket and function.
 
-    The guard reports events, not every invocation, so this counts invocations that raised at
-    least one event: the rate that matters under attack.
+    The guard reports ``invocations`` events (counts per container and trigger, every minute by
+    default); they are summed. For a function that sent none (an older guard, or counting turned
+    off), the distinct request ids among its events stand in: invocations that raised an event.
     """
     labels = bucket_labels(utcnow(), count, unit)
     start = dt.datetime.strptime(labels[0], "%Y-%m-%d" if unit == "day" else "%Y-%m-%d %H")
     bucket = _bucket(db, unit)
-    query = (select(bucket, EventRow.function, func.count(func.distinct(EventRow.request_id)))
-             .where(EventRow.time >= start, EventRow.request_id.is_not(None)))
-    query = _event_where(query, filters).group_by(bucket, EventRow.function)
     index = {label: i for i, label in enumerate(labels)}
     series: dict[str, list[int]] = {}
-    for label, key, count_ in db.execute(query).all():
-        if label in index:
-            series.setdefault(str(key or "unknown"), [0] * count)[index[label]] += count_
+    counted = (select(bucket, EventRow.function, EventRow.data)
+               .where(EventRow.time >= start, EventRow.type == "invocations"))
+    for label, key, data in db.execute(_event_where(counted, filters)).all():
+        value = data.get("count") if isinstance(data, dict) else None
+        if label in index and isinstance(value, int) and value >= 0:
+            series.setdefault(str(key or "unknown"), [0] * count)[index[label]] += value
+    proxy = (select(bucket, EventRow.function, func.count(func.distinct(EventRow.request_id)))
+             .where(EventRow.time >= start, EventRow.request_id.is_not(None), EventRow.type != "invocations"))
+    proxy = _event_where(proxy, filters).group_by(bucket, EventRow.function)
+    counted_functions = set(series)
+    for label, key, count_ in db.execute(proxy).all():
+        name = str(key or "unknown")
+        if label in index and name not in counted_functions:
+            series.setdefault(name, [0] * count)[index[label]] += count_
     return labels, series
 
 
