@@ -454,3 +454,47 @@ def test_rest_lambda_authorizer_and_private_api(tmp_path: Path, capsys: pytest.C
     assert triggers["gw-api"] == [("http", False, "lambda")]
     assert triggers["gw-auth"] == [("other", True, "none")]
     assert triggers["gw-private"] == [("http", False, "none")]
+
+
+def test_diff_between_a_template_scan_and_an_account_scan_of_one_app(accounts: dict[str, str], tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """Template against deployed orders-api: nothing spurious (``${PaymentsQueue.Arn}`` is the queue's
+    ARN, findings on serverless.yml are those on the deployed ARNs); then a grant added by hand to
+    the role and a function URL added by hand both show, and the risk grew."""
+    endpoint, stack = accounts["vulnerable"], "orders-api-dev"
+    template, deployed, drifted = tmp_path / "template.json", tmp_path / "deployed.json", tmp_path / "drifted.json"
+    status, _out, err = run(["scan", str(EXAMPLES / "orders-api/vulnerable"), "--format", "json", "--output",
+                             str(template)], capsys)
+    assert status in (0, 1), err
+    account_scan(endpoint, f"{stack}-", deployed, capsys)
+    status, out, _err = run(["diff", str(template), str(deployed), "--format", "json"], capsys)
+    diff = json.loads(out)
+    assert diff["comparison"]["kind"] == "template-vs-account"
+    assert diff["functions"] == [], "spurious permission or trigger changes"
+    assert diff["findings"] == {"new": [], "fixed": []}, "spurious finding changes"
+    assert status == 0 and not diff["risk_grew"]
+    seeder = Seeder(endpoint)
+    role = seeder.c("lambda").get_function_configuration(FunctionName=f"{stack}-createOrder")["Role"].rsplit("/", 1)[-1]
+    seeder.c("iam").put_role_policy(RoleName=role, PolicyName="hotfix", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                                                 "Resource": "*"}]}))
+    seeder.c("lambda").create_function_url_config(FunctionName=f"{stack}-getOrder", AuthType="NONE")
+    try:
+        account_scan(endpoint, f"{stack}-", drifted, capsys)
+    finally:
+        seeder.c("iam").delete_role_policy(RoleName=role, PolicyName="hotfix")
+        seeder.c("lambda").delete_function_url_config(FunctionName=f"{stack}-getOrder")
+    status, out, _err = run(["diff", str(template), str(drifted), "--format", "json"], capsys)
+    diff = json.loads(out)
+    assert status == 1 and diff["risk_grew"]
+    changed = {f["name"]: f for f in diff["functions"]}
+    names = {f["name"] for f in json.loads(template.read_text())["apps"][0]["functions"]}
+    assert set(changed) == names, "the role is shared: every function gained the grant"
+    for function in changed.values():
+        assert function["status"] == "changed" and function["permissions_removed"] == []
+        assert function["permissions_added"] == ["Allow secretsmanager:GetSecretValue on *"]
+    assert [t["type"] for t in changed["getOrder"]["new_public_entry_points"]] == ["url"]
+    assert all(not f["new_public_entry_points"] for name, f in changed.items() if name != "getOrder")
+    assert {f["rule_id"] for f in diff["findings"]["new"] if f["function"] == "getOrder"} >= {"FG103"}
+    status, text, _err = run(["diff", str(template), str(drifted)], capsys)
+    assert status == 1 and text.startswith("comparing template scan (") and "with account scan (aws:" in text
