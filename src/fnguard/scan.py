@@ -53,11 +53,12 @@ def sort_key(item: Finding) -> tuple:
             item.line or 0)
 
 
-def scan_path(path: str | Path, *, baseline: Path | None = None, vuln_db: str | None = None) -> ScanResult:
+def scan_path(path: str | Path, *, baseline: Path | None = None, vuln_db: str | None = None,
+              stage: str | None = None, params: dict[str, str] | None = None) -> ScanResult:
     """Load, analyse and filter; raises :class:`fnguard.model.InputError` on bad input."""
     from fnguard.load import load_path
 
-    apps = load_path(path)
+    apps = load_path(path, stage=stage, params=params)
     target = Path(path).resolve()
     base = target if target.is_dir() else target.parent
     findings: list[Finding] = []

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from fnguard.commands.load_options import add_load_arguments, load_kwargs
 from fnguard.model import InputError
 from fnguard.output import write_output
 
@@ -43,6 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json", "html"), default="text")
     parser.add_argument("--output", "-o")
     parser.add_argument("--force", action="store_true")
+    add_load_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
                                           worst_case=args.worst_case)
     except ValueError as exc:
         raise InputError(str(exc)) from None
-    apps = load_path(args.path)
+    apps = load_path(args.path, **load_kwargs(args))
     costs = [(app, cost) for app in apps for cost in app_costs(app, assumptions)]
     prices = load_prices()
     described = {

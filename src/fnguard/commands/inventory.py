@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from fnguard.commands.load_options import add_load_arguments, load_kwargs
 from fnguard.model import App, Function, Statement
 from fnguard.output import write_output
 
@@ -21,6 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--output", "-o")
     parser.add_argument("--force", action="store_true")
+    add_load_arguments(parser)
 
 
 def role_summary(statements: tuple[Statement, ...]) -> dict[str, object]:
@@ -58,7 +60,7 @@ def inventory_json(apps: list[App]) -> dict:
 def run(args: argparse.Namespace) -> int:
     from fnguard.load import load_path
 
-    apps = load_path(args.path)
+    apps = load_path(args.path, **load_kwargs(args))
     if args.format == "json":
         write_output(json.dumps(inventory_json(apps), indent=2, default=str) + "\n", args.output, force=args.force)
         return 0

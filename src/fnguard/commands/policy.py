@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from fnguard.commands.load_options import add_load_arguments, load_kwargs
 from fnguard.model import App, Function, InputError
 
 HELP = ("write the least-privilege IAM policy of each function from what its code calls "
@@ -20,6 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--function", help="only this function (its name in the template)")
     parser.add_argument("--format", choices=FORMATS, default="json",
                         help="IAM JSON, YAML, a serverless.yml iamRoleStatements block or a SAM Policies block")
+    add_load_arguments(parser)
 
 
 def generate(apps: list[App], only: str | None = None) -> tuple[dict[str, dict[str, Any]], list[str]]:
@@ -79,7 +81,7 @@ def render(documents: dict[str, dict[str, Any]], fmt: str) -> str:
 def run(args: argparse.Namespace) -> int:
     from fnguard.load import load_path
 
-    apps = load_path(args.path)
+    apps = load_path(args.path, **load_kwargs(args))
     documents, warnings = generate(apps, args.function)
     sys.stdout.write(render(documents, args.format))
     for warning in warnings:

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from fnguard.commands.load_options import add_load_arguments, load_kwargs
 from fnguard.model import SEVERITIES, InputError, severity_at_least
 from fnguard.output import write_output
 
@@ -23,6 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--baseline", help="a previous JSON report: findings already in it are hidden and counted")
     parser.add_argument("--db", dest="vuln_db", help="vulnerability database to use (default: bundled snapshot)")
     parser.add_argument("--force", action="store_true", help="overwrite --output if it exists")
+    add_load_arguments(parser)
     account = parser.add_argument_group("live account (read-only, needs boto3: pip install 'fnguard[aws]')")
     account.add_argument("--aws", action="store_true", help="scan what is deployed in an AWS account instead of PATH")
     account.add_argument("--region", action="append", dest="regions", metavar="REGION",
@@ -58,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     elif not args.path:
         raise InputError("PATH is required (or --aws to scan a live account)")
     else:
-        result = scan_path(args.path, baseline=baseline, vuln_db=args.vuln_db)
+        result = scan_path(args.path, baseline=baseline, vuln_db=args.vuln_db, **load_kwargs(args))
     if args.format == "json":
         from fnguard.report.json import render
     elif args.format == "sarif":

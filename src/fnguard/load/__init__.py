@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -78,26 +79,31 @@ def _looks_like_cloudformation(path: Path) -> bool:
     return "AWSTemplateFormatVersion" in head or ("Resources" in head and "AWS::" in head)
 
 
-def load_file(path: Path, warnings: list[str] | None = None) -> App:
-    """Load one template file with the loader of its format."""
+def load_file(path: Path, *, stage: str | None = None, params: Mapping[str, str] | None = None) -> App:
+    """Load one template file with the loader of its format.
+
+    ``stage`` and ``params`` are what the deploy command would be given: ``--stage`` and
+    ``--param`` for the Serverless Framework, parameter overrides for CloudFormation/SAM.
+    """
     document = load_document(path)
     fmt = detect_format(path, document)
     if fmt == "serverless":
         from fnguard.load import serverless
+        from fnguard.load.sls_variables import Options
 
-        return serverless.load(path, document)
+        return serverless.load(path, document, options=Options(stage=stage, params=dict(params or {})))
     from fnguard.load import cloudformation
 
-    return cloudformation.load(path, document)
+    return cloudformation.load(path, document, parameters=dict(params) if params else None)
 
 
-def load_path(path: str | Path) -> list[App]:
+def load_path(path: str | Path, *, stage: str | None = None, params: Mapping[str, str] | None = None) -> list[App]:
     """Load every app under ``path`` (a template file or a directory)."""
     target = Path(path)
     if not target.exists():
         raise InputError(f"{target}: no such file or directory")
     if target.is_file():
-        return [load_file(target)]
+        return [load_file(target, stage=stage, params=params)]
     templates = find_templates(target)
     if not templates:
         raise InputError(f"{target}: no serverless.yml or SAM/CloudFormation template found")
@@ -105,7 +111,7 @@ def load_path(path: str | Path) -> list[App]:
     errors: list[str] = []
     for template in templates:
         try:
-            apps.append(load_file(template))
+            apps.append(load_file(template, stage=stage, params=params))
         except InputError as exc:
             if len(templates) == 1:
                 raise
