@@ -83,6 +83,11 @@ class _Triggers:
     word_classes: Mapping[str, frozenset[str]]
     substrings: tuple[tuple[str, frozenset[str]], ...]
     """Literals that hide inside longer words (``__``, ``0x2e``, ``ro0ab``): tested with ``in``."""
+    words: re.Pattern[str]
+    """The trigger words as whole words (runs of ``[a-z0-9_]``), one prefix tree: prose yields only
+    the words that wake something, instead of every word to look up."""
+    any_substring: re.Pattern[str]
+    """Whether any of ``substrings`` is present, in one pass (most values hold none)."""
 
     @classmethod
     def build(cls, groups: tuple[ClassRules, ...]) -> _Triggers:
@@ -113,7 +118,10 @@ class _Triggers:
             table[literal] = frozenset(classes)
         return cls(re.compile(_trie_pattern(list(symbols))), table,
                    {w: frozenset(c) for w, c in words.items()},
-                   tuple((s, frozenset(c)) for s, c in substrings.items()))
+                   tuple((s, frozenset(c)) for s, c in substrings.items()),
+                   # maximal runs only: the run before and after is not a word character
+                   re.compile(f"(?<![a-z0-9_])(?:{_trie_pattern(list(words))})(?![a-z0-9_])"),
+                   re.compile(_trie_pattern(list(substrings))))
 
     def classes(self, text: str) -> set[str]:
         """The classes woken by the triggers found in ``text``."""
@@ -130,13 +138,12 @@ class _Triggers:
                 if inner is not None and inner.end() > end:
                     wanted |= table[inner.group()]
         words = self.word_classes
-        for word in set(_WORD.findall(text)):
-            found = words.get(word)
-            if found is not None:
-                wanted |= found
-        for literal, classes in self.substrings:
-            if literal in text:
-                wanted |= classes
+        for found in self.words.finditer(text):
+            wanted |= words[found.group()]
+        if self.any_substring.search(text) is not None:
+            for literal, classes in self.substrings:
+                if literal in text:
+                    wanted |= classes
         return wanted
 
 
@@ -179,6 +186,7 @@ class Engine:
                 value_groups.append(ClassRules(group.attack_class, group.gate, on_values, group.needs))
             key_rules.extend(r for r in rules if r.on_keys)
         self._value_groups = tuple(value_groups)
+        self._plans = tuple((g.attack_class, g.gate, tuple(_plan(r) for r in g.rules)) for g in value_groups)
         self._triggers = _Triggers.build(self._value_groups)
         self._cache_size = int(cfg.get("cache_entries", 2048))
         self._cache: dict[str, list[tuple[Rule, str]]] = {}
@@ -252,14 +260,17 @@ class Engine:
         low = value.lower()
         if _PLAIN.fullmatch(low) is not None and (len(low) < 6 or _HIDDEN.search(low) is None):
             return []
-        forms = Forms(value)
         wanted = self._triggers.classes(low)
+        forms = None
         if not low.isascii() or "%" in low or "&" in low or "\\" in low or "+" in low:
+            forms = Forms(value)
             text = forms.get("text")
             if text != low:
                 wanted |= self._triggers.classes(text)
         if not wanted:
             return []
+        if forms is None:
+            forms = Forms(value)
         found: list[tuple[Rule, str]] = []
         if not nested and "=" in value and _FORM.fullmatch(value) is not None:
             # a form or query string in one field: each value is inspected on its own too
@@ -268,15 +279,23 @@ class Engine:
                 if part:
                     found.extend(self._scan(url_decode(part, plus=True), nested=True))
         done = {rule.attack_class for rule, _ in found} if found else ()
-        for group in self._value_groups:
-            if group.attack_class not in wanted or group.attack_class in done:
+        for attack_class, gate, plan in self._plans:
+            if attack_class not in wanted or attack_class in done:
                 continue
-            if group.gate is not None and group.gate.search(forms.get("text")) is None:
+            if gate is not None and gate.search(forms.get("text")) is None:
                 continue
-            for rule in group.rules:
-                if rule.needs and rule.rule_id not in wanted:
+            for rule, gated, check, pattern, form in plan:
+                if gated and rule.rule_id not in wanted:
                     continue
-                excerpt = rule.match(forms, check_needs=False)
+                if pattern is not None:
+                    # one form, one search: Rule.match without its per-call overhead (the lazy
+                    # pattern's search is the compiled one after its first call)
+                    hit = pattern.search(forms.get(form))
+                    excerpt = None if hit is None else forms.excerpt(form, hit.start(), hit.end())
+                elif check is not None:
+                    excerpt = check(forms)
+                else:
+                    excerpt = rule.match(forms, check_needs=False)
                 if excerpt is not None:
                     found.append((rule, excerpt))
                     break
@@ -311,6 +330,15 @@ class Engine:
         walk = _Walk(self)
         walk.visit(data, location, 0)
         return InspectionResult(tuple(walk.detections), walk.exceeded or walk.truncated, walk.inspected)
+
+
+def _plan(rule: Rule) -> tuple[Rule, bool, Any, Any, str]:
+    """(rule, gated by its own needs, check, pattern searched in its one form, that form) for the scan loop."""
+    if rule.check is not None:
+        return rule, bool(rule.needs), rule.check, None, ""
+    if rule.pattern is not None and len(rule.forms) == 1:
+        return rule, bool(rule.needs), None, rule.pattern, rule.forms[0]
+    return rule, bool(rule.needs), None, None, ""
 
 
 def _detection(rule: Rule, location: str, excerpt: str, key: bool) -> Detection:
