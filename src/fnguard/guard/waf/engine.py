@@ -206,6 +206,22 @@ class Engine:
                 seen.clear()
             seen.add(value)
 
+    def _quiet(self, value: str) -> bool:
+        """True when ``value`` holds no trigger at all, so no rule can run on it: ASCII (decoding and
+        NFKC cannot make new characters appear), no decode marker (those are triggers), not a base64
+        run (decoded first) and no trigger symbol, word or hidden literal. Dates, e-mail addresses,
+        names, MIME types and most URLs without a suspicious part leave here, before any
+        normalisation, with three C-level searches."""
+        low = value.lower()
+        if not low.isascii():
+            return False
+        size = len(low)
+        if size >= 16 and size % 4 == 0 and _BASE64.fullmatch(value) is not None:
+            return False
+        triggers = self._triggers
+        return (triggers.symbols.search(low) is None and triggers.words.search(low) is None
+                and triggers.any_substring.search(low) is None)
+
     # -- single strings -------------------------------------------------------------------------
 
     def inspect_value(self, value: str, location: str = "") -> list[Detection]:
@@ -404,6 +420,7 @@ class _Walk:
         plain_key = _PLAIN_KEY.fullmatch
         plain_value = _PLAIN_VALUE.fullmatch
         hidden = _HIDDEN.search
+        quiet = engine._quiet
         clean = engine._clean
         clean_keys = engine._clean_keys
         skipped = 0
@@ -426,7 +443,8 @@ class _Walk:
                 if value in clean:
                     skipped += size
                     continue
-                if size < 128 and plain_value(value) is not None and (size < 6 or hidden(value.lower()) is None):
+                if size < 128 and (plain_value(value) is not None and (size < 6 or hidden(value.lower()) is None)
+                                   or quiet(value)):
                     skipped += size
                     engine._remember(clean, value)
                     continue
@@ -452,6 +470,7 @@ class _Walk:
     def visit_list(self, node: list[Any] | tuple[Any, ...], path: str, depth: int) -> None:
         plain_value = _PLAIN_VALUE.fullmatch
         hidden = _HIDDEN.search
+        quiet = self.engine._quiet
         clean = self.engine._clean
         skipped = 0
         for index, value in enumerate(node):
@@ -461,7 +480,8 @@ class _Walk:
                 if value in clean:
                     skipped += size
                     continue
-                if size < 128 and plain_value(value) is not None and (size < 6 or hidden(value.lower()) is None):
+                if size < 128 and (plain_value(value) is not None and (size < 6 or hidden(value.lower()) is None)
+                                   or quiet(value)):
                     skipped += size
                     self.engine._remember(clean, value)
                     continue

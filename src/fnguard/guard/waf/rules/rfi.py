@@ -21,6 +21,8 @@ def _include_parameter(forms: Forms) -> str | None:
     """A parameter named like an include path (``LIBPATH=``, ``apps_path[plug]=``) given a remote
     URL; ``url=``, ``redirect=`` or ``next=`` with a URL are everyday links, not inclusions."""
     text = forms.get("text")
+    if "=" not in text:
+        return None  # _PARAM needs one: URLs without a parameter leave without a search
     for found in _PARAM.finditer(text):
         for token in _TOKEN_SPLIT.split(found.group(1)):
             if token in _INCLUDE_WORDS or token.endswith(_INCLUDE_ENDS) or token.startswith(_INCLUDE_STARTS):

@@ -18,6 +18,10 @@ _DNS_REBIND = lazy(
     r"(?:^|\.)(?:\d{1,3}[.-]\d{1,3}[.-]\d{1,3}[.-]\d{1,3}|[0-9a-f]{8})\.(?:nip\.io|xip\.io|sslip\.io|xip\.name|nip\.direct|traefik\.me|1u\.ms|rbndr\.us|localtest\.me|lvh\.me|vcap\.me)$"
     r"|(?:^|\.)(?:localtest\.me|lvh\.me|vcap\.me|localhost\.direct|spoofed\.burpcollaborator\.net|127\.0\.0\.1\.[a-z]{2,})$"
 )
+# Every host _DNS_REBIND can match ends with one of these or holds "127.0.0.1.": the search runs
+# only then (public host names, most of what URLs hold, skip it).
+_REBIND_ENDS = ("nip.io", "xip.io", "sslip.io", "xip.name", "nip.direct", "traefik.me", "1u.ms", "rbndr.us",
+                "localtest.me", "lvh.me", "vcap.me", "localhost.direct", "spoofed.burpcollaborator.net")
 _METADATA_HOSTS = {
     "169.254.169.254", "169.254.170.2", "169.254.170.23", "metadata.google.internal", "metadata",
     "metadata.goog", "instance-data", "instance-data.ec2.internal", "100.100.100.200",
@@ -92,7 +96,7 @@ def _classify(host: str) -> str | None:
         return "metadata"
     if host in _LOCAL_NAMES or host.endswith(_LOCAL_SUFFIXES):
         return "internal"
-    if _DNS_REBIND.search(host):
+    if (host.endswith(_REBIND_ENDS) or "127.0.0.1." in host) and _DNS_REBIND.search(host):
         return "rebind"
     if host[:1].isdigit() or host.startswith("0x"):
         address = _ipv4_loose(host)
