@@ -171,6 +171,9 @@ class Engine:
         self.max_event_bytes = int(cfg["max_event_bytes"])
         self.max_time = float(cfg["max_time_ms"]) / 1000.0
         self.max_depth = int(cfg["max_depth"])
+        # budgets no short string can exhaust: inspect() may answer one without a walk
+        self._short_fast = (self.max_time >= 0.001 and self.max_value_bytes >= 128 and self.max_event_bytes >= 128
+                            and self.max_depth >= 0)
 
         def enabled(rule: Rule) -> bool:
             return rule.paranoia <= self.paranoia and not any(fnmatchcase(rule.rule_id, p) for p in disabled)
@@ -343,6 +346,9 @@ class Engine:
 
     def inspect(self, data: Any, location: str = "") -> InspectionResult:
         """Walk a JSON-like value, inspecting keys and string leaves within the budget."""
+        if type(data) is str and len(data) < 128 and self._short_fast and self._quiet(data):
+            # one short string with no trigger (a path, an id, a date): nothing to walk or time
+            return InspectionResult((), False, len(data))
         walk = _Walk(self)
         walk.visit(data, location, 0)
         return InspectionResult(tuple(walk.detections), walk.exceeded or walk.truncated, walk.inspected)
