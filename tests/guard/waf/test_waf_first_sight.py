@@ -48,3 +48,13 @@ def test_short_string_answer_keeps_the_budget_accounting(cold: Engine) -> None:
     assert result.detections == () and result.inspected_bytes == 10 and not result.budget_exceeded
     tight = Engine({"cache_entries": 0, "max_value_bytes": 4})
     assert tight.inspect("2026-11-28").budget_exceeded  # truncated: the walk still reports it
+
+
+@pytest.mark.parametrize("value", ["https://AWS.amazon.com/Path", "a;b", "Hello from Lambda!", "id=1"])
+def test_undecodable_forms_match_the_computed_ones(value: str) -> None:
+    from fnguard.guard.waf.forms import Forms
+
+    seeded, computed = Forms.undecodable(value, value.lower()), Forms(value)
+    for name in ("raw", "text", "sql", "path"):
+        assert seeded.get(name) == computed.get(name)
+    assert seeded.decoded == computed.decoded

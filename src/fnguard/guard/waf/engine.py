@@ -289,7 +289,8 @@ class Engine:
         if not wanted:
             return []
         if forms is None:
-            forms = Forms(value)
+            # ASCII without a decode marker: unless a NUL is there, decoding changes nothing
+            forms = Forms(value) if "\x00" in low else Forms.undecodable(value, low)
         found: list[tuple[Rule, str]] = []
         if not nested and "=" in value and _FORM.fullmatch(value) is not None:
             # a form or query string in one field: each value is inspected on its own too

@@ -25,6 +25,15 @@ class Forms:
         self._decoded: str | None = None
         self._cache: dict[str, str] = {}
 
+    @classmethod
+    def undecodable(cls, value: str, low: str) -> Forms:
+        """Forms of a value decoding leaves as it is (ASCII without ``%``, ``&``, backslash or NUL),
+        given its lower-cased text already made: ``raw`` and ``text`` are that text."""
+        forms = cls(value)
+        forms._decoded = value
+        forms._cache["raw"] = forms._cache["text"] = low
+        return forms
+
     @property
     def decoded(self) -> str:
         """The value with every encoding undone, case preserved."""
