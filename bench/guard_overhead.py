@@ -121,7 +121,7 @@ def per_invocation(runs: int) -> list[dict[str, Any]]:
     # Stdout off: the events are benign, nothing would be written anyway; alert mode.
     guarded = protect(mode="alert", config={"events": {"stdout": False}})(bare)
     runtime_only = protect(mode="alert", config={"events": {"stdout": False}}, engine=NullEngine())(bare)
-    waf_stage = guarded.stages[-1]
+    waf_stage = next(stage for stage in guarded.stages if stage.name == "waf")
     rows = []
     probe: list[str] = []
     checked = protect(mode="alert", config={"events": {"stdout": False}}, engine=NullEngine())(bare)
