@@ -10,7 +10,7 @@ from fnguard.model import RISKS, SEVERITIES
 def test_every_rule_is_well_formed_and_its_risk_follows_its_id():
     load_rules()
     assert RULES, "no rule registered"
-    prefix_risk = dict(zip("123456", RISKS))
+    prefix_risk = dict(zip("123456", RISKS, strict=True))
     for rule_id, rule in RULES.items():
         assert re.fullmatch(r"FG[1-6]\d\d", rule_id)
         assert rule.risk == prefix_risk[rule_id[2]]
