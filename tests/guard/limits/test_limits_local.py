@@ -100,3 +100,34 @@ def test_spike_detector_alarms_on_a_burst_after_a_baseline():
     clock.now = 131.0
     spike = detector.observe()
     assert spike is not None and spike.rate == pytest.approx(40.0, rel=0.05) and spike.mean < 5
+
+
+def test_spike_baseline_is_seasonal_once_a_day_of_history_exists():
+    clock = Clock(0.0)
+    detector = SpikeDetector("fn:http", interval_s=60, sigma=4, min_rate=2, clock=clock)
+
+    def rate_at(hour: int) -> int:
+        return 50 if hour == 12 else 1  # a daily lunchtime peak
+
+    spikes_by_hour: dict[int, int] = {}
+    minute = 0
+    for minute in range(2 * 24 * 60):  # two ordinary days
+        clock.now = minute * 60 + 1
+        hour_closed = ((minute - 1) // 60) % 24
+        if detector.observe(rate_at((minute // 60) % 24) * 60) is not None:
+            spikes_by_hour[hour_closed] = spikes_by_hour.get(hour_closed, 0) + 1
+    # On day two the peak is expected: at most its first minutes (the first day taught it) alarm.
+    assert spikes_by_hour.get(12, 0) <= 5
+    # Day three: the same 50/s at noon is normal, at 3 a.m. it is an attack.
+    day3 = 2 * 24 * 60
+    results = {}
+    for hour in (3, 12):
+        start = day3 + hour * 60
+        clock.now = start * 60 + 1
+        detector.observe(1)  # leave the previous interval
+        clock.now = (start + 1) * 60 + 1
+        detector.observe(50 * 60)
+        clock.now = (start + 2) * 60 + 1
+        results[hour] = detector.observe(1)
+    assert results[3] is not None and results[3].rate == 50
+    assert results[12] is None
