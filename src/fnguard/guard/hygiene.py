@@ -297,8 +297,9 @@ class Hygiene:
                     os.rmdir(path)
                 except OSError:
                     continue
-        if self.config.flush:
-            base.tmp = {p: s for p, s in _scan_tree(self.config.tmp_root, MAX_TMP_ENTRIES).items()}
+        if self.config.flush and changed:
+            # Only a flush changes the tree again; an invocation that left nothing costs one scan.
+            base.tmp = _scan_tree(self.config.tmp_root, MAX_TMP_ENTRIES)
         else:
             base.tmp = now
         return found
