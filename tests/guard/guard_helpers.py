@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from fnguard.guard.waf import Detection, InspectionResult
+
 EVENTS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "events"
 
 SQLI = "1 UNION SELECT password FROM users--"
@@ -46,24 +48,6 @@ def all_leaves(envelope: Any) -> list[tuple[str, str]]:
     return [leaf for part in envelope.parts for leaf in leaves(part.value, part.location)]
 
 
-@dataclass(frozen=True)
-class FakeDetection:
-    rule_id: str
-    attack_class: str
-    severity: str
-    paranoia: int
-    location: str
-    excerpt: str
-    key: bool = False
-
-
-@dataclass(frozen=True)
-class FakeResult:
-    detections: tuple[FakeDetection, ...]
-    budget_exceeded: bool
-    inspected_bytes: int
-
-
 @dataclass
 class ScriptedEngine:
     """Flags every string leaf containing ``marker``; can run out of budget or crash."""
@@ -75,15 +59,15 @@ class ScriptedEngine:
     crash: bool = False
     calls: list[str] = field(default_factory=list)
 
-    def inspect(self, data: Any, location: str = "") -> FakeResult:
+    def inspect(self, data: Any, location: str = "") -> InspectionResult:
         if self.crash:
             raise RuntimeError("engine exploded")
         self.calls.append(location)
         if self.budget_after is not None and len(self.calls) > self.budget_after:
-            return FakeResult((), True, 0)
+            return InspectionResult((), True, 0)
         found = tuple(
-            FakeDetection(self.rule_id, "test", "high", 1, loc, text)
+            Detection(self.rule_id, "test", "high", 1, loc, text)
             for loc, text in leaves(data, location, keys=True)
             if self.marker in text
         )
-        return FakeResult(found, False, sum(len(t) for _, t in leaves(data, location)))
+        return InspectionResult(found, False, sum(len(t) for _, t in leaves(data, location)))
