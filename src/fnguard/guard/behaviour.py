@@ -78,8 +78,13 @@ class SandboxStage:
             self.recorder.invocation(envelope.trigger)
         learn.watch_aws_calls(self.recorder)
 
+        cached: list[list[str]] = []
+
         def event_strings() -> list[str]:
-            return _strings([part.value for part in envelope.parts])
+            """The event's strings, gathered once per invocation at the first compile that asks."""
+            if not cached:
+                cached.append(_strings([part.value for part in envelope.parts]))
+            return cached[0]
 
         sandbox.activate(self.policy, self._report, self.recorder, event_strings)
         return None
